@@ -174,17 +174,19 @@ export class ExporterRegistry {
     return this.admit(address);
   }
 
+  /** True when the allow-list admits this address (an empty allow-list admits everyone). */
+  allows(address: string): boolean {
+    if (this.allow.length === 0) return true;
+    const a = parseAddress(address);
+    return a !== null && this.allow.some((p) => prefixContains(p, a.version, a.bytes));
+  }
+
   private admit(address: string): Exporter | null {
     if (this.refused.has(address)) {
       this.notAllowed++;
       return null;
     }
-    const a = parseAddress(address);
-    if (a === null) {
-      this.notAllowed++;
-      return null;
-    }
-    if (this.allow.length > 0 && !this.allow.some((p) => prefixContains(p, a.version, a.bytes))) {
+    if (!this.allows(address)) {
       if (this.refused.size < 10000) this.refused.add(address);
       this.notAllowed++;
       return null;

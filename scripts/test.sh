@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the npm dependencies if needed, type-checks and builds, lints,
+# then runs every test. Fails with a message naming whatever is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "test: '$1' is required but not installed ($2)" >&2; exit 1; }; }
+need node "Node.js 20 or newer"
+need npm "npm, shipped with Node.js"
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then echo "test: Node.js 20 or newer is required (found $(node --version))" >&2; exit 1; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+echo "test: type-check and build (tsc)"
+npx tsc -p tsconfig.json
+echo "test: lint (eslint)"
+npx eslint .
+echo "test: unit, integration and fuzz tests (node --test, FUZZ_SECONDS=${FUZZ_SECONDS:-2} per decoder)"
+node scripts/run-tests.mjs "$@"
