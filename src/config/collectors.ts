@@ -53,12 +53,12 @@ export const collectorsSchema = z
     templates: z
       .object({
         /** Templates not refreshed for this long are forgotten (RFC 7011 §8.4 leaves it to the collector). */
-        timeout_seconds: z.number().int().min(10).max(7 * 86400).default(1800),
+        timeout_seconds: z.number().int().min(10).max(7 * 86400).default(3600),
         max_per_exporter: z.number().int().min(1).max(65536).default(4096),
         max_total: z.number().int().min(1).max(10_000_000).default(100_000),
       })
       .strict()
-      .default({ timeout_seconds: 1800, max_per_exporter: 4096, max_total: 100_000 }),
+      .default({ timeout_seconds: 3600, max_per_exporter: 4096, max_total: 100_000 }),
     /** How often exporter statistics are logged (0 = never). */
     log_interval_seconds: z.number().int().min(0).max(86400).default(10),
   })

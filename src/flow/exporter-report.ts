@@ -10,7 +10,7 @@ import type { ListenerStatus } from './listener.js';
 import type { Logger } from '../log.js';
 
 export interface TemplateCounts {
-  countFor(exporter: Exporter): number;
+  countFor(exporter: string): number;
 }
 
 interface Last {
@@ -47,7 +47,7 @@ export class ExporterReporter {
         exporter: e.address,
         datagrams: now.datagrams - prev.datagrams,
         samples: now.samples - prev.samples,
-        templates: this.templates.countFor(e),
+        templates: this.templates.countFor(e.address),
         sampling: e.samplingOverride > 0 ? `override ${e.samplingOverride}` : e.learnedSampling.size > 0 ? Object.fromEntries(e.learnedSampling) : `default ${e.samplingDefault}`,
       };
       if (errors > prev.errors) fields.errors = Object.fromEntries(s.errors);

@@ -18,7 +18,8 @@ export interface StoredTemplateKey {
 
 export interface PersistableTemplates<T extends StoredTemplateKey> {
   exportTemplates(): T[];
-  importTemplates(list: T[], nowMs: number): number;
+  /** Validates and loads; entries that are not valid templates are skipped and counted. */
+  importTemplates(list: readonly unknown[], nowMs: number): { imported: number; skipped: number };
 }
 
 export class FlowStateStore<T extends StoredTemplateKey> {
@@ -54,19 +55,22 @@ export class FlowStateStore<T extends StoredTemplateKey> {
    */
   restore(nowMs: number, isAllowed: (address: string) => boolean): { templates: number; samplers: number; skipped: number } {
     let skipped = 0;
-    const rows = this.db.prepare('SELECT definition FROM flow_templates').all() as { definition: string }[];
-    const list: T[] = [];
+    const rows = this.db.prepare('SELECT exporter, definition FROM flow_templates').all() as { exporter: string; definition: string }[];
+    const list: unknown[] = [];
     for (const r of rows) {
+      if (!isAllowed(r.exporter)) {
+        skipped++;
+        continue;
+      }
       try {
-        const t = JSON.parse(r.definition) as T;
-        if (isAllowed(t.exporter)) list.push(t);
-        else skipped++;
+        list.push(JSON.parse(r.definition));
       } catch {
         skipped++;
       }
     }
-    const templates = this.templates.importTemplates(list, nowMs);
-    skipped += list.length - templates;
+    const imported = this.templates.importTemplates(list, nowMs);
+    const templates = imported.imported;
+    skipped += imported.skipped;
     let samplers = 0;
     const srows = this.db.prepare('SELECT exporter, sampler_id, rate FROM flow_sampling').all() as { exporter: string; sampler_id: number; rate: number }[];
     for (const r of srows) {
