@@ -9,9 +9,11 @@ import { Exporter } from '../exporter.js';
 import { HeaderProtocol, parsePacketHeader } from '../packet-header.js';
 import { FlowSample, SampleSource, type SampleSink } from '../sample.js';
 import { HANDMADE, NOW } from './testdata/handmade.js';
+import { listFixtureDatagrams } from '../../capture/fixtures.js';
 
 const FUZZ_MS = Math.max(0.1, Number(process.env.FUZZ_SECONDS ?? 2)) * 1000;
-const FIXTURES = Object.values(HANDMADE);
+// Hand-made datagrams plus every datagram captured from pmacctd (testdata/captured/).
+const FIXTURES = [...Object.values(HANDMADE), ...listFixtureDatagrams('sflow').map((d) => Buffer.from(d.payload))];
 
 const NUMERIC_FIELDS = [
   'srcV4', 'dstV4', 'protocol', 'srcPort', 'dstPort', 'tcpFlags', 'icmpType', 'icmpCode', 'tos', 'ttl',
@@ -50,9 +52,10 @@ function decodeChecked(decoder: SflowDecoder, buf: Buffer): void {
   if (!Number.isInteger(n) || n < 0 || n !== e.stats.samples) throw new Error(`returned ${n}, counted ${e.stats.samples}`);
 }
 
-test('truncation sweep: every prefix of every hand-made datagram returns or throws DecodeError', () => {
+test('truncation sweep: every prefix of every hand-made and captured datagram returns or throws DecodeError', () => {
   const decoder = new SflowDecoder();
-  for (const [name, buf] of Object.entries(HANDMADE)) {
+  const captured = listFixtureDatagrams('sflow').map((d) => [`${d.file}#${d.index}`, Buffer.from(d.payload)] as const);
+  for (const [name, buf] of [...Object.entries(HANDMADE), ...captured]) {
     for (let len = 0; len <= buf.length; len++) {
       // A copy of exactly `len` bytes: the decoder must not see (or need) anything beyond it.
       const prefix = Buffer.from(buf.subarray(0, len));
