@@ -59,9 +59,12 @@ export class ExporterStats {
   }
 }
 
-const MAX_SEQUENCE_STREAMS = 1024;
-const MAX_INTERFACES = 4096;
-const MAX_SAMPLERS = 4096;
+/** Sequence streams (sFlow sub-agents, v9 source ids, IPFIX domains) tracked per exporter. */
+export const MAX_SEQUENCE_STREAMS = 1024;
+/** sFlow interface counter entries kept per exporter. */
+export const MAX_INTERFACES = 4096;
+/** Learned sampler rates kept per exporter. */
+export const MAX_SAMPLERS = 4096;
 
 export class Exporter {
   readonly stats = new ExporterStats();
