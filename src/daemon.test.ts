@@ -37,7 +37,7 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 test('datagrams of every protocol are received, decoded and counted per exporter', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-daemon-'));
   const sink = new CollectingSink();
-  const d = new Daemon(config(dir), { logger: silentLogger(), sink });
+  const d = new Daemon(config(dir), { logger: silentLogger(), tap: sink });
   try {
     await d.start();
     const [sflowPort, netflowPort, ipfixPort] = d.listener.ports();
@@ -82,7 +82,7 @@ test('NetFlow v9 templates and learned sampling survive a restart', async () => 
     assert.ok(later.length > 0);
 
     const sink1 = new CollectingSink();
-    const d1 = new Daemon(config(dir), { logger: silentLogger(), sink: sink1 });
+    const d1 = new Daemon(config(dir), { logger: silentLogger(), tap: sink1 });
     daemons.push(d1);
     await d1.start();
     let port = d1.listener.ports()[1];
@@ -94,7 +94,7 @@ test('NetFlow v9 templates and learned sampling survive a restart', async () => 
     daemons.shift();
 
     const sink2 = new CollectingSink();
-    const d2 = new Daemon(config(dir), { logger: silentLogger(), sink: sink2 });
+    const d2 = new Daemon(config(dir), { logger: silentLogger(), tap: sink2 });
     daemons.push(d2);
     await d2.start();
     port = d2.listener.ports()[1];

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, parseConfig } from './config/load.js';
 import { Daemon } from './daemon.js';
 import { createLogger } from './log.js';
+import { NetworkConfigError } from './traffic/index.js';
 
 const program = new Command()
   .name('breakwater-daemon')
@@ -33,7 +34,17 @@ if (opts.check) {
 }
 
 const logger = createLogger(config.logging.level);
-const daemon = new Daemon(config, { logger });
+let daemon: Daemon;
+try {
+  daemon = new Daemon(config, { logger });
+} catch (e) {
+  // Networks and allow-list files are read when the daemon is built: their problems are config errors too.
+  if (e instanceof NetworkConfigError) {
+    process.stderr.write(`invalid config ${opts.config ?? '<defaults>'}:\n${e.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(2);
+  }
+  throw e;
+}
 try {
   await daemon.start();
 } catch (err) {

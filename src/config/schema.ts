@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { collectorsSchema } from './collectors.js';
+import { trafficConfigSchema } from '../traffic/config.js';
+import { detectionConfigSchema } from '../detection/config.js';
 
 export const loggingSchema = z
   .object({
@@ -26,6 +28,8 @@ export const configSchema = z
     logging: loggingSchema.default({ level: 'info' }),
     state: stateSchema.default({ path: 'var/breakwater.db', save_interval_seconds: 10 }),
     collectors: collectorsSchema.default(collectorsSchema.parse({})),
+    traffic: trafficConfigSchema.default(trafficConfigSchema.parse({})),
+    detection: detectionConfigSchema.default(detectionConfigSchema.parse({})),
   })
   .strict();
 

@@ -3,9 +3,10 @@
  * samples (sFlow) or flow records (NetFlow/IPFIX). Time is virtual: each call advances the
  * generator's clock by dt, so tests are deterministic and load tests can run faster than real time.
  *
- * Sampling is deterministic 1-in-N: a flow with rate pps yields floor(pps·t/N) samples by virtual
+ * Sampling is deterministic 1-in-N: a flow with rate pps yields floor(pps·t/N + phase) samples by virtual
  * time t, computed from the elapsed total rather than accumulated per step, so fractional parts
- * carry over and rates are exact over time (never off by more than one sample per flow).
+ * carry over and rates are exact over time (never off by more than one sample per flow). The
+ * per-flow phase in [0, 1) keeps the samples of many flows from falling in the same instants.
  */
 import { resolveDescription, type ResolvedDescription, type ResolvedFlow, type TrafficDescription } from './traffic.js';
 
@@ -46,6 +47,12 @@ export interface GeneratorOptions {
 /** Small tolerance so 0.1·3 = 0.30000000000000004 does not lose a sample to floating point. */
 const EPS = 1e-7;
 
+/** Fractional phase in [0, 1) of flow i: frac(i·φ), well spread for any number of flows. */
+function phase(i: number): number {
+  const x = i * 0.6180339887498949;
+  return x - Math.floor(x);
+}
+
 export class TrafficGenerator {
   readonly description: ResolvedDescription;
   readonly startMs: number;
@@ -74,9 +81,14 @@ export class TrafficGenerator {
     return this.startMs + this.elapsedMs;
   }
 
-  /** Sampled packets of flow i due by virtual time elapsedMs. */
+  /**
+   * Sampled packets of flow i due by virtual time elapsedMs. Each flow starts at its own phase
+   * (a golden-ratio sequence over the flow index, deterministic): with one common phase, the
+   * samples of many slow flows would all fall in the same instants, and per-second counts would
+   * swing far more than a real agent's random sampling of an interface does.
+   */
   private dueBy(f: ResolvedFlow, elapsedMs: number): number {
-    return Math.floor((f.pps * elapsedMs) / 1000 / this.description.samplingRate + EPS);
+    return Math.floor((f.pps * elapsedMs) / 1000 / this.description.samplingRate + phase(f.index) + EPS);
   }
 
   /** Real (unsampled) packets a data source has seen by elapsedMs: the sFlow sample pool. */
@@ -102,8 +114,8 @@ export class TrafficGenerator {
       const from = this.emitted[f.index];
       const rate = poolRate.get(f.inputIf)!;
       for (let k = from + 1; k <= due; k++) {
-        // The k-th sample of this flow happens when its k·N-th packet passes.
-        const at = Math.min(t1, Math.max(t0, (k * d.samplingRate * 1000) / f.pps));
+        // The k-th sample of this flow happens when its (k − phase)·N-th packet passes.
+        const at = Math.min(t1, Math.max(t0, ((k - phase(f.index)) * d.samplingRate * 1000) / f.pps));
         out.push({ flow: f, timeMs: this.startMs + at, samplingRate: d.samplingRate, samplePool: this.poolAt(rate, at) });
       }
       this.emitted[f.index] = Math.max(from, due);
