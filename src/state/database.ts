@@ -27,6 +27,51 @@ const MIGRATIONS: string[] = [
      updated_ms INTEGER NOT NULL,
      PRIMARY KEY (exporter, sampler_id)
    );`,
+  // Mitigation layer (src/mitigation/store.ts): the desired set, its audit trail, attack history.
+  `CREATE TABLE mitigations (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     route_key TEXT NOT NULL UNIQUE,
+     route TEXT NOT NULL,
+     host TEXT NOT NULL,
+     attack_id TEXT,
+     reason TEXT NOT NULL,
+     source TEXT NOT NULL,
+     user_name TEXT,
+     created_ms INTEGER NOT NULL,
+     updated_ms INTEGER NOT NULL,
+     expires_ms INTEGER,
+     dry_run INTEGER NOT NULL DEFAULT 0,
+     detail TEXT NOT NULL DEFAULT '{}'
+   );
+   CREATE TABLE mitigation_audit (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     at_ms INTEGER NOT NULL,
+     action TEXT NOT NULL,
+     mitigation_id TEXT,
+     kind TEXT,
+     host TEXT,
+     attack_id TEXT,
+     route TEXT,
+     actor TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     dry_run INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX mitigation_audit_at ON mitigation_audit (at_ms);
+   CREATE INDEX mitigation_audit_host ON mitigation_audit (host);
+   CREATE TABLE attack_history (
+     id TEXT PRIMARY KEY,
+     host TEXT NOT NULL,
+     direction TEXT NOT NULL,
+     type TEXT NOT NULL,
+     group_name TEXT NOT NULL,
+     started_ms INTEGER NOT NULL,
+     ended_ms INTEGER,
+     peak_pps REAL NOT NULL,
+     peak_mbps REAL NOT NULL,
+     report TEXT NOT NULL
+   );
+   CREATE INDEX attack_history_started ON attack_history (started_ms);`,
 ];
 
 export function openStateDb(path: string): StateDb {
