@@ -17,6 +17,9 @@ import type { FlowSample, SampleSink } from './flow/sample.js';
 import { NetworkSets, TrafficCounter } from './traffic/index.js';
 import { Detector, type AttackSink } from './detection/index.js';
 import { AttackLog } from './detection/attack-log.js';
+import { MitigationManager, MitigationStore } from './mitigation/index.js';
+import { Notifier } from './notify/index.js';
+import { SpeakerSet } from './bgp/index.js';
 
 export interface DaemonOptions {
   logger: Logger;
@@ -26,13 +29,27 @@ export interface DaemonOptions {
   tap?: SampleSink;
   /** Replaces traffic accounting as the consumer of samples: for ingest-only benchmarks. */
   sink?: SampleSink;
-  /** Where attack events go after they are logged (the mitigation layer). */
+  /** Also told of every attack event, after the mitigation layer (tests, tools). */
   attackSink?: AttackSink;
   /**
    * When false, the detector is not ticked by a timer: the caller calls `tick(nowMs)` itself
    * (scenario tests drive time). Default true.
    */
   autoTick?: boolean;
+}
+
+/** Tells every attack event to each sink in turn. */
+class AttackFanout implements AttackSink {
+  constructor(private readonly sinks: AttackSink[]) {}
+  attackStarted(a: Parameters<AttackSink['attackStarted']>[0]): void {
+    for (const s of this.sinks) s.attackStarted(a);
+  }
+  attackUpdated(a: Parameters<AttackSink['attackUpdated']>[0]): void {
+    for (const s of this.sinks) s.attackUpdated(a);
+  }
+  attackEnded(a: Parameters<AttackSink['attackEnded']>[0]): void {
+    for (const s of this.sinks) s.attackEnded(a);
+  }
 }
 
 /** Sends each sample to two sinks: only used when a tap is attached. */
@@ -55,6 +72,9 @@ export class Daemon {
   readonly networks: NetworkSets;
   readonly traffic: TrafficCounter;
   readonly detector: Detector;
+  readonly notifier: Notifier;
+  readonly mitigation: MitigationManager;
+  readonly speakers: SpeakerSet;
   private readonly autoTick: boolean;
   private db: StateDb | null = null;
   private flowState: FlowStateStore<ReturnType<FlowDecoders['templates']['exportTemplates']>[number]> | null = null;
@@ -80,9 +100,22 @@ export class Daemon {
     // Throws NetworkConfigError (listing every bad line) when a networks/allow-list file is bad.
     this.networks = NetworkSets.fromConfig(config.traffic);
     this.traffic = new TrafficCounter(config.traffic, { networks: this.networks });
+    this.notifier = new Notifier(config.notify, this.log);
+    // The store is attached in start(), once the state database is open.
+    this.mitigation = new MitigationManager(config.mitigation, {
+      networks: this.networks,
+      store: null,
+      logger: this.log,
+      now: this.now,
+      notifier: this.notifier,
+      updateIntervalMs: config.notify.update_interval_seconds * 1000,
+    });
+    this.speakers = SpeakerSet.fromConfig(config.bgp, { logger: this.log, now: this.now });
+    const attackSinks: AttackSink[] = [this.mitigation];
+    if (opts.attackSink) attackSinks.push(opts.attackSink);
     this.detector = new Detector(config.detection, {
       traffic: this.traffic,
-      sink: new AttackLog(this.log, opts.attackSink ?? null),
+      sink: new AttackLog(this.log, attackSinks.length === 1 ? this.mitigation : new AttackFanout(attackSinks)),
       onSinkError: (err, event, attack) => this.log.error({ err, event, attackId: attack.id }, 'attack event handler failed'),
     });
     this.autoTick = opts.autoTick ?? true;
@@ -105,6 +138,15 @@ export class Daemon {
     this.flowState = new FlowStateStore(this.db, this.decoders.templates, this.registry);
     const restored = this.flowState.restore(this.now(), (a) => this.registry.allows(a));
     this.log.info({ path: cfg.state.path, ...restored }, 'state restored: templates and learned sampling rates');
+    // Desired routes first, so the speakers converge to the restored state as soon as they are up.
+    this.mitigation.onChange(() => this.speakers.setDesired(this.mitigation.desiredRoutes()));
+    const mit = this.mitigation.start(new MitigationStore(this.db));
+    this.log.info(mit, 'mitigations restored from the state database (expired ones removed)');
+    this.speakers.setDesired(this.mitigation.desiredRoutes());
+    await this.speakers.start();
+    if (cfg.bgp.speakers.length === 0 && cfg.mitigation.enabled && !cfg.mitigation.dry_run) {
+      this.log.warn('no BGP speakers configured (bgp.speakers): mitigations are decided and recorded but announced nowhere');
+    }
     await this.listener.start();
     if (this.networks.networkCount === 0) {
       this.log.warn('no monitored networks (traffic.networks / traffic.networks_file): traffic is counted in totals only and no attack can be detected');
@@ -122,6 +164,7 @@ export class Daemon {
   tick(nowMs: number): void {
     const t0 = performance.now();
     const info = this.detector.tick(nowMs);
+    this.mitigation.tick(nowMs);
     const ms = performance.now() - t0;
     if (ms > 500) this.log.warn({ ms: Math.round(ms), hosts: info.hosts }, 'detection tick took longer than half a second');
   }
@@ -147,6 +190,12 @@ export class Daemon {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.listener.stop();
+    if (this.db) {
+      // withdraw_on_shutdown: the manager empties the desired set; the speakers withdraw route by route.
+      const withdraw = this.mitigation.shutdown();
+      await this.speakers.stop({ withdraw });
+      await this.notifier.stop(5000);
+    }
     if (this.db) {
       try {
         const saved = this.flowState!.save(this.now());

@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { collectorsSchema } from './collectors.js';
 import { trafficConfigSchema } from '../traffic/config.js';
 import { detectionConfigSchema } from '../detection/config.js';
+import { bgpConfigSchema } from '../bgp/config.js';
+import { checkMitigationGroups, mitigationConfigSchema } from '../mitigation/config.js';
+import { notifyConfigSchema } from '../notify/config.js';
 
 export const loggingSchema = z
   .object({
@@ -30,7 +33,16 @@ export const configSchema = z
     collectors: collectorsSchema.default(collectorsSchema.parse({})),
     traffic: trafficConfigSchema.default(trafficConfigSchema.parse({})),
     detection: detectionConfigSchema.default(detectionConfigSchema.parse({})),
+    mitigation: mitigationConfigSchema.default(mitigationConfigSchema.parse({})),
+    notify: notifyConfigSchema.default(notifyConfigSchema.parse({})),
+    bgp: bgpConfigSchema.default({ speakers: [] }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Mitigation policy per group refers to detection's groups by name: checked across sections.
+    for (const p of checkMitigationGroups(c.mitigation, Object.keys(c.detection.groups))) {
+      ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;

@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import { RecordingAttackSink, type Attack } from '../../src/detection/index.js';
 import { SimulatedExporter, type FlowgenProtocol, type TrafficDescription } from '../../tools/flowgen/index.js';
 
-export const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+export const DEFAULT_T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 export interface ScenarioSource {
   protocol: FlowgenProtocol;
@@ -45,8 +45,18 @@ detection:
     outgoing: { pps: 40000, mbps: 1000 }
 `;
 
-export async function runScenario(sources: ScenarioSource[], seconds: number, configYaml = BASE_CONFIG): Promise<ScenarioResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-scenario-'));
+export interface ScenarioOptions {
+  /** State directory to use (kept afterwards, for restart tests); default a fresh temp dir, removed. */
+  stateDir?: string;
+  /** Called after each tick with the virtual second (1-based): for assertions during the run. */
+  afterTick?: (second: number, daemon: Daemon) => Promise<void> | void;
+  /** Virtual clock start. */
+  t0?: number;
+}
+
+export async function runScenario(sources: ScenarioSource[], seconds: number, configYaml = BASE_CONFIG, opts: ScenarioOptions = {}): Promise<ScenarioResult> {
+  const T0 = opts.t0 ?? DEFAULT_T0;
+  const dir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'bw-scenario-'));
   let clock = T0;
   const attacks = new RecordingAttackSink();
   const config = parseConfig(`${configYaml}
@@ -93,11 +103,12 @@ collectors:
       for (const a of attacks.of('ended').slice(seenEnded)) ended.push({ second: sec + 1, attack: structuredClone(a) });
       seenStarted = attacks.of('started').length;
       seenEnded = attacks.of('ended').length;
+      await opts.afterTick?.(sec + 1, daemon);
     }
     return { started, ended, daemon, errors: [...daemon.ingest.totals.errors] };
   } finally {
     socket.close();
     await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (opts.stateDir === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
