@@ -60,6 +60,8 @@ export const exabgpSpeakerSchema = z
     name: name.default('exabgp'),
     /** Unix socket the bridge (dist/src/bgp/exabgp/bridge.js, run by ExaBGP) connects to. */
     socket: z.string().min(1).default('/run/breakwater/exabgp.sock'),
+    /** Octal string; ExaBGP's (possibly unprivileged) user must be able to write the socket. */
+    socket_mode: z.string().regex(/^0?[0-7]{3}$/, 'octal permissions like "660"').default('660'),
     command_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
     /** Present: Breakwater starts and supervises ExaBGP from a generated config. */
     supervise: exabgpSuperviseSchema.optional(),
@@ -135,6 +137,7 @@ export function createSpeaker(c: SpeakerConfig, deps: SpeakerDeps = {}): Speaker
       return new ExabgpSpeaker({
         name: c.name,
         socketPath: c.socket,
+        socketMode: parseInt(c.socket_mode, 8),
         commandTimeoutMs: c.command_timeout_ms,
         logger,
         now: deps.now,

@@ -8,7 +8,7 @@
  * state change with resync.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdirSync, unlinkSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, unlinkSync, existsSync, statSync, chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../log.js';
 import { normalizeRoute, routeFingerprint, type Route } from '../route.js';
@@ -27,6 +27,11 @@ export interface ExabgpSpeakerOptions {
   name?: string;
   /** Unix socket the bridge connects to. */
   socketPath: string;
+  /**
+   * Permissions of the socket (default 0o660). ExaBGP drops privileges before starting the
+   * bridge (Debian: user exabgp), so that user needs write access: share a group or widen this.
+   */
+  socketMode?: number;
   /** Time to wait for an ack; on timeout the connection is dropped (acks can no longer be matched). */
   commandTimeoutMs?: number;
   /** Start and supervise ExaBGP from a generated config (one-command setup). */
@@ -79,6 +84,7 @@ export class ExabgpSpeaker implements Speaker {
         resolve();
       });
     });
+    chmodSync(path, this.opts.socketMode ?? 0o660);
     server.on('error', (e) => this.fail(`socket server: ${e.message}`));
     if (this.supervisor) await this.supervisor.start();
   }

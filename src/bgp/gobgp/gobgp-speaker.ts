@@ -45,10 +45,11 @@ interface GobgpClient extends grpc.Client {
   ListPeer: Streaming;
 }
 
-const clientCache = new Map<string, new (address: string, creds: grpc.ChannelCredentials) => GobgpClient>();
+type GobgpClientCtor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => GobgpClient;
+const clientCache = new Map<string, GobgpClientCtor>();
 
 /** Loads the v3 protos; attribute.proto and capability.proto must be loaded explicitly for the Any payloads (§B.8). */
-export function loadGobgpApi(protoDir = DEFAULT_GOBGP_PROTO_DIR): new (address: string, creds: grpc.ChannelCredentials) => GobgpClient {
+export function loadGobgpApi(protoDir = DEFAULT_GOBGP_PROTO_DIR): GobgpClientCtor {
   const cached = clientCache.get(protoDir);
   if (cached) return cached;
   for (const f of ['gobgp.proto', 'attribute.proto', 'capability.proto']) {
@@ -65,7 +66,7 @@ export function loadGobgpApi(protoDir = DEFAULT_GOBGP_PROTO_DIR): new (address: 
     oneofs: true,
     json: true,
   });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { apipb?: { GobgpApi?: new (a: string, c: grpc.ChannelCredentials) => GobgpClient } };
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { apipb?: { GobgpApi?: GobgpClientCtor } };
   const ctor = pkg.apipb?.GobgpApi;
   // v4 renamed the package and service (§B.9): say so rather than fail obscurely.
   if (!ctor) throw new Error(`no apipb.GobgpApi service in ${protoDir}: GoBGP v3 protos are required (v4 changed the API)`);
@@ -93,7 +94,12 @@ export class GobgpSpeaker implements Speaker {
 
   async start(): Promise<void> {
     const Ctor = loadGobgpApi(this.opts.protoDir);
-    this.client = new Ctor(this.opts.address, grpc.credentials.createInsecure());
+    // grpc-js backs off reconnects up to 120 s by default: after a gobgpd restart the driver would
+    // stay blind (and the routes missing) that long. gobgpd is local; retry it quickly.
+    this.client = new Ctor(this.opts.address, grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+    });
     await this.pollOnce();
     this.poll = setInterval(() => void this.pollOnce(), this.opts.pollIntervalMs ?? 2000);
     this.poll.unref();
