@@ -80,7 +80,8 @@ export function expectedView(routes: Route[]): string[] {
   return routes
     .map((r) => {
       if (r.kind === 'unicast') {
-        const names = r.communities.map((c) => (c === '65535:666' ? 'blackhole' : c));
+        // FRR names the well-known communities (RFC 7999 blackhole, RFC 1997 no-export).
+        const names = r.communities.map((c) => (c === '65535:666' ? 'blackhole' : c === '65535:65281' ? 'no-export' : c));
         return `unicast ${r.prefix} nh ${r.nextHop} ${names.join(',')}`;
       }
       return `flow${r.family} ${r.match.destination} ${frrActionLine(r)}`;
