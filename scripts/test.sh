@@ -15,6 +15,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+# The end-to-end tests run real ExaBGP, gobgpd and FRR in network namespaces (root needed).
+# Without them they are skipped with a message; CI (.ci/run) installs them.
+lab_missing=""
+for b in exabgp gobgpd /usr/lib/frr/bgpd ip; do command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || lab_missing="$lab_missing $b"; done
+if [ -n "$lab_missing" ] || [ "$(id -u)" != 0 ]; then
+  echo "test: note: end-to-end BGP tests need root and Debian packages exabgp gobgpd frr golang-github-osrg-gobgp-dev iproute2 (missing:${lab_missing:- none}; root: $([ "$(id -u)" = 0 ] && echo yes || echo no)); they will be skipped"
+fi
+
 echo "test: type-check and build (tsc)"
 npx tsc -p tsconfig.json
 echo "test: lint (eslint)"
