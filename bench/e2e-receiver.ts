@@ -10,6 +10,9 @@
  * Designs:
  * - `daemon`: the real Daemon (src/daemon.ts): config, state DB in a temp dir, listeners,
  *   Ingest, decoders, a CountingSink as the sample sink. One event loop does everything.
+ * - `daemon-full`: the same Daemon with its real sample consumer: traffic accounting for the
+ *   dataset's networks (10.0.0.0/8, 2001:db8::/32) and the detector ticking every second. What a
+ *   production collector does per datagram.
  * - `decode-worker`: the prototype in bench/worker-ingest.ts: the main thread receives and
  *   copies into a shared ring, a worker thread decodes.
  * - `recv-only`: a bare dgram socket that only counts datagrams: the ceiling of what Node's
@@ -28,8 +31,8 @@ import { CountingSink } from '../src/flow/sample-record.js';
 import { readSocketDrops } from '../src/flow/socket-drops.js';
 import { DecodeWorkerCollector } from './worker-ingest.js';
 
-export type ReceiverDesign = 'daemon' | 'decode-worker' | 'recv-only';
-export const RECEIVER_DESIGNS: readonly ReceiverDesign[] = ['daemon', 'decode-worker', 'recv-only'];
+export type ReceiverDesign = 'daemon' | 'daemon-full' | 'decode-worker' | 'recv-only';
+export const RECEIVER_DESIGNS: readonly ReceiverDesign[] = ['daemon', 'daemon-full', 'decode-worker', 'recv-only'];
 
 export interface ReceiverStats {
   /** Datagrams the collector took off its sockets. */
@@ -92,7 +95,7 @@ function withCpu(s: Omit<ReceiverStats, 'cpuSeconds' | 'mainThreadCpuSeconds' | 
   return { ...s, cpuSeconds: cpuSeconds(), mainThreadCpuSeconds: t.main, busiestOtherThreadCpuSeconds: t.other };
 }
 
-async function startDaemon(receiveBuffer: number): Promise<Receiver> {
+async function startDaemon(receiveBuffer: number, full = false): Promise<Receiver> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-'));
   const config = configSchema.parse({
     logging: { level: 'warn' },
@@ -106,8 +109,9 @@ async function startDaemon(receiveBuffer: number): Promise<Receiver> {
       allow_exporters: ['127.0.0.0/8'],
       log_interval_seconds: 0,
     },
+    ...(full ? { traffic: { networks: ['10.0.0.0/8', '2001:db8::/32'] } } : {}),
   });
-  const sink = new CountingSink();
+  const sink = full ? undefined : new CountingSink();
   // Errors only: the daemon's start-up notes (no monitored networks, no BGP speakers) are noise
   // here, and the one warning that matters, a receive buffer capped by net.core.rmem_max, is
   // reported by the orchestrator from the granted size this process sends back.
@@ -201,7 +205,7 @@ async function main(): Promise<void> {
   const design = arg('design', 'daemon') as ReceiverDesign;
   if (!RECEIVER_DESIGNS.includes(design)) throw new Error(`unknown design ${design} (${RECEIVER_DESIGNS.join(', ')})`);
   const receiveBuffer = Number(arg('receive-buffer', String(32 * 1024 * 1024)));
-  const r = design === 'daemon' ? await startDaemon(receiveBuffer) : design === 'decode-worker' ? await startDecodeWorker(receiveBuffer) : await startRecvOnly(receiveBuffer);
+  const r = design === 'daemon' ? await startDaemon(receiveBuffer) : design === 'daemon-full' ? await startDaemon(receiveBuffer, true) : design === 'decode-worker' ? await startDecodeWorker(receiveBuffer) : await startRecvOnly(receiveBuffer);
   process.on('message', (m: { type?: string }) => {
     if (m.type === 'stats') {
       process.send!({ type: 'stats', ...r.stats() });

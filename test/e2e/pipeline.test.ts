@@ -2,7 +2,8 @@
  * The whole pipeline with real components: flowgen sFlow over UDP → Breakwater (decoders,
  * accounting, detection, mitigation) → ExaBGP 4.2 through the process-API bridge → FRR 8.4.
  * Asserts what FRR shows: the FlowSpec rules and blackholes for a SYN flood (escalated to its /24)
- * and an NTP amplification, the IPv6 blackhole for an IPv6 flood, and that all of it is withdrawn
+ * and an NTP amplification, the IPv6 blackhole, FlowSpec rule and escalated /64 for an IPv6 flood,
+ * and that all of it is withdrawn
  * when the ban time is over.
  */
 import { describe, test, before, after } from 'node:test';
@@ -103,13 +104,19 @@ bgp:
     assert.deepEqual(views[24], [], 'everything withdrawn after the ban time');
   });
 
-  test('IPv6 flood: /128 blackhole with community blackhole at FRR', async () => {
+  test('IPv6 flood: /128 blackhole, FlowSpec rule and escalated /64 at FRR; all withdrawn after the ban time', async () => {
     const views: Record<number, string[]> = {};
-    await runScenario([{ protocol: 'sflow', description: scenarioDescription('ipv6-flood') }], 4, config(), {
+    // 300k pps: above the 250k pps emergency threshold, so the covering /64 is announced too.
+    const cfg = config().replace('    amplification: [flowspec]\n', '    amplification: [flowspec]\n    udp_flood: [blackhole, flowspec]\n');
+    await runScenario([{ protocol: 'sflow', description: scenarioDescription('ipv6-flood', { scale: 1.5 }), activeSeconds: [0, 6] }], 24, cfg, {
       afterTick: async (sec, d) => {
-        if (sec === 4) views[sec] = await frrConverged(d);
+        if (sec === 4 || sec === 24) views[sec] = await frrConverged(d);
       },
     });
-    assert.ok(views[4].includes(`unicast 2001:db8::10/128 nh ${NEXT_HOP_V6} blackhole,no-export`), JSON.stringify(views[4]));
+    const v = views[4];
+    assert.ok(v.includes(`unicast 2001:db8::10/128 nh ${NEXT_HOP_V6} blackhole,no-export`), JSON.stringify(v));
+    assert.ok(v.includes(`unicast 2001:db8::/64 nh ${NEXT_HOP_V6} blackhole,no-export`), `escalation: ${JSON.stringify(v)}`);
+    assert.ok(v.some((l) => l.startsWith('flow6 2001:db8::10/128 FS:')), `IPv6 FlowSpec rule: ${JSON.stringify(v)}`);
+    assert.deepEqual(views[24], [], 'everything withdrawn after the ban time');
   });
 });
