@@ -140,8 +140,8 @@ export class Daemon {
     this.log.info({ path: cfg.state.path, ...restored }, 'state restored: templates and learned sampling rates');
     // Desired routes first, so the speakers converge to the restored state as soon as they are up.
     this.mitigation.onChange(() => this.speakers.setDesired(this.mitigation.desiredRoutes()));
-    const mit = this.mitigation.start(new MitigationStore(this.db));
-    this.log.info(mit, 'mitigations restored from the state database (expired ones removed)');
+    // Logs what it restored, expired and refused itself.
+    this.mitigation.start(new MitigationStore(this.db));
     this.speakers.setDesired(this.mitigation.desiredRoutes());
     await this.speakers.start();
     if (cfg.bgp.speakers.length === 0 && cfg.mitigation.enabled && !cfg.mitigation.dry_run) {
