@@ -72,7 +72,15 @@ export class Exporter {
   readonly learnedSampling = new Map<number, number>();
   /** Latest sFlow generic interface counters by ifIndex. */
   readonly interfaces = new Map<number, InterfaceCounters>();
-  private readonly sequences = new Map<number, SequenceState>();
+  /**
+   * Sequence state by protocol (a SampleSource value), then by stream id within that protocol.
+   * Two levels rather than one combined key: the stream ids are 32-bit (v9 source id, IPFIX
+   * observation domain, sFlow sub-agent), so any single number combining protocol and id lies
+   * beyond V8's small-integer range and is boxed on every datagram.
+   */
+  private readonly sequences = new Map<number, Map<number, SequenceState>>();
+  /** Streams tracked over all protocols (bounded by MAX_SEQUENCE_STREAMS). */
+  private sequenceStreams = 0;
 
   constructor(
     /** Address as text (the key: what the socket reported, IPv4-mapped IPv6 unwrapped). */
@@ -109,14 +117,25 @@ export class Exporter {
   }
 
   /**
-   * Tracks a sequence number for one stream. `increment` is how far the sequence should move
-   * for what was just received (1 datagram, or the number of records). Forward jumps count as
-   * gaps with the number of units lost; backward jumps (restart, reordering) as resets.
+   * Tracks a sequence number for one stream of one protocol (`protocol` is the decoder's
+   * SampleSource, so the same id under two protocols is two streams). `increment` is how far the
+   * sequence should move for what was just received (1 datagram, or the number of records).
+   * Forward jumps count as gaps with the number of units lost; backward jumps (restart,
+   * reordering) as resets.
    */
-  trackSequence(stream: number, seq: number, increment: number): void {
-    const st = this.sequences.get(stream);
+  trackSequence(protocol: number, stream: number, seq: number, increment: number): void {
+    let streams = this.sequences.get(protocol);
+    if (streams === undefined) {
+      if (this.sequenceStreams >= MAX_SEQUENCE_STREAMS) return;
+      streams = new Map<number, SequenceState>();
+      this.sequences.set(protocol, streams);
+    }
+    const st = streams.get(stream);
     if (st === undefined) {
-      if (this.sequences.size < MAX_SEQUENCE_STREAMS) this.sequences.set(stream, { next: (seq + increment) >>> 0 });
+      if (this.sequenceStreams < MAX_SEQUENCE_STREAMS) {
+        streams.set(stream, { next: (seq + increment) >>> 0 });
+        this.sequenceStreams++;
+      }
       return;
     }
     const delta = (seq - st.next) >>> 0;

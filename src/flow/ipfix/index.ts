@@ -4,5 +4,5 @@
  * live in the shared TemplateCache of ../templates (shared with NetFlow v9). Also owns the table
  * of Information Element ids both template protocols use (field-ids.ts).
  */
-export { IpfixDecoder, IPFIX_HEADER_LENGTH, IPFIX_VERSION, IPFIX_SEQUENCE_STREAM_BASE } from './ipfix-decoder.js';
+export { IpfixDecoder, IPFIX_HEADER_LENGTH, IPFIX_VERSION } from './ipfix-decoder.js';
 export { IE, V9_SCOPE, ENTERPRISE_BIT, VARIABLE_LENGTH, REVERSE_PEN } from './field-ids.js';

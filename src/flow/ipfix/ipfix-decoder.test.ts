@@ -26,7 +26,7 @@ import {
   type Value,
 } from '../templates/test-support.js';
 import { IE, REVERSE_PEN } from './field-ids.js';
-import { IPFIX_SEQUENCE_STREAM_BASE, IpfixDecoder } from './ipfix-decoder.js';
+import { IpfixDecoder } from './ipfix-decoder.js';
 
 const TESTDATA = fileURLToPath(new URL('../../../../src/flow/ipfix/testdata/', import.meta.url));
 const NOW = 1_700_000_100_000;
@@ -425,7 +425,6 @@ describe('IPFIX', () => {
     assert.equal(h.exporter.stats.sequenceLost, 12);
     h.decode(ipfixMessage({ ...HDR, domain: 1, sequence: 500 }, []));
     assert.equal(h.exporter.stats.sequenceGaps, 1);
-    assert.equal(IPFIX_SEQUENCE_STREAM_BASE, 10 * 2 ** 32);
   });
 
   it('templates persist across a restart (enterprise and variable-length included)', () => {

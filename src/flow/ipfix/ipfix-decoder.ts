@@ -29,12 +29,6 @@ const TEMPLATE_SET = 2;
 const OPTIONS_TEMPLATE_SET = 3;
 const MIN_DATA_SET = 256;
 
-/**
- * Sequence streams of IPFIX observation domains live at 10·2^32 + domain id, so they never
- * collide with the same exporter's sFlow sub-agents or NetFlow streams in Exporter.trackSequence.
- */
-export const IPFIX_SEQUENCE_STREAM_BASE = 10 * 4294967296;
-
 export class IpfixDecoder {
   private readonly records: TemplateRecordDecoder;
   private readonly spec: TemplateSpec;
@@ -69,7 +63,7 @@ export class IpfixDecoder {
     const cache = this.cache;
     const rd = this.records;
     let dom = cache.domain(address, 10, domainId);
-    rd.begin(exporter, sink, SampleSource.IPFIX, exportSecs * 1000, -1, dom === undefined ? 0 : dom.sysInitMs);
+    rd.begin(exporter, sink, SampleSource.IPFIX, exportSecs, -1, dom);
 
     const end = length;
     let dataRecords = 0;
@@ -112,7 +106,7 @@ export class IpfixDecoder {
     if (end - p > 0) exporter.stats.countError('bad_length');
     // RFC 7011 §3.1: the sequence counts data records of this domain sent before this message.
     // Records of sets we could not decode (no template) are unknown here and show up as lost.
-    exporter.trackSequence(IPFIX_SEQUENCE_STREAM_BASE + domainId, sequence, dataRecords);
+    exporter.trackSequence(SampleSource.IPFIX, domainId, sequence, dataRecords);
     return rd.finish();
   }
 

@@ -9,6 +9,5 @@ export {
   NETFLOW_V5_HEADER_LENGTH,
   NETFLOW_V5_RECORD_LENGTH,
   NETFLOW_V5_MAX_RECORDS,
-  NETFLOW_V5_SEQUENCE_STREAM_BASE,
 } from './netflow-v5.js';
-export { NetflowV9Decoder, NETFLOW_V9_HEADER_LENGTH, NETFLOW_V9_SEQUENCE_STREAM_BASE } from './netflow-v9.js';
+export { NetflowV9Decoder, NETFLOW_V9_HEADER_LENGTH } from './netflow-v9.js';

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DecodeError } from '../decode-error.js';
 import { ANY_SAMPLER } from '../exporter.js';
 import { CollectingSink } from '../sample-record.js';
+import { SampleSource } from '../sample.js';
 import {
   checkHandMadeFixtures,
   errors,
@@ -15,7 +16,7 @@ import {
   v5Datagram,
   type V5Record,
 } from '../templates/test-support.js';
-import { NETFLOW_V5_MAX_RECORDS, NETFLOW_V5_SEQUENCE_STREAM_BASE, NetflowV5Decoder, decodeNetflowV5 } from './netflow-v5.js';
+import { NETFLOW_V5_MAX_RECORDS, NetflowV5Decoder, decodeNetflowV5 } from './netflow-v5.js';
 
 const TESTDATA = fileURLToPath(new URL('../../../../src/flow/netflow/testdata/', import.meta.url));
 const NOW = 1_700_000_100_000;
@@ -113,7 +114,15 @@ describe('NetFlow v5', () => {
     d.decode(v5Datagram({ ...HEADER, engineId: 9, sequence: 5 }, [TCP]), e, NOW, sink);
     assert.equal(e.stats.sequenceGaps, 1);
     assert.equal(e.stats.sequenceResets, 0);
-    assert.equal(NETFLOW_V5_SEQUENCE_STREAM_BASE, 5 * 2 ** 32);
+    // The same id under another protocol is another stream as well (engine 1/2 is stream 258).
+    e.trackSequence(SampleSource.NETFLOW_V9, 258, 5, 1);
+    e.trackSequence(SampleSource.IPFIX, 258, 3, 1);
+    e.trackSequence(SampleSource.SFLOW, 258, 1, 1);
+    assert.equal(e.stats.sequenceGaps, 1);
+    assert.equal(e.stats.sequenceResets, 0);
+    d.decode(v5Datagram({ ...HEADER, sequence: 1011 }, [TCP]), e, NOW, sink);
+    assert.equal(e.stats.sequenceGaps, 1);
+    assert.equal(e.stats.sequenceResets, 0);
   });
 
   it('function form decodes the same', () => {

@@ -15,12 +15,6 @@ export const NETFLOW_V5_RECORD_LENGTH = 48;
  */
 export const NETFLOW_V5_MAX_RECORDS = Math.floor((65535 - NETFLOW_V5_HEADER_LENGTH) / NETFLOW_V5_RECORD_LENGTH);
 
-/**
- * Sequence streams of v5 engines live at 5·2^32 + (engine_type << 8 | engine_id), so they never
- * collide with the same exporter's sFlow sub-agents, v9 source ids or IPFIX domains.
- */
-export const NETFLOW_V5_SEQUENCE_STREAM_BASE = 5 * 4294967296;
-
 // Bounds are checked once per datagram (count vs length), so records are read with plain byte
 // arithmetic rather than Buffer's per-call checked readers.
 function u16(b: Buffer, o: number): number {
@@ -111,7 +105,8 @@ export class NetflowV5Decoder {
       emitted++;
     }
     // flow_sequence counts flows seen before this datagram, so it moves by `count` per datagram.
-    exporter.trackSequence(NETFLOW_V5_SEQUENCE_STREAM_BASE + engine, flowSequence, count);
+    // One stream per engine (engine_type << 8 | engine_id), apart from the exporter's other protocols.
+    exporter.trackSequence(SampleSource.NETFLOW_V5, engine, flowSequence, count);
     exporter.stats.samples += emitted;
     return emitted;
   }

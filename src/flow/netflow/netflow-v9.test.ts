@@ -25,7 +25,7 @@ import {
   type Value,
 } from '../templates/test-support.js';
 import { IE, V9_SCOPE } from '../ipfix/field-ids.js';
-import { NETFLOW_V9_SEQUENCE_STREAM_BASE, NetflowV9Decoder } from './netflow-v9.js';
+import { NetflowV9Decoder } from './netflow-v9.js';
 
 const TESTDATA = fileURLToPath(new URL('../../../../src/flow/netflow/testdata/', import.meta.url));
 const NOW = 1_700_000_100_000;
@@ -351,7 +351,6 @@ describe('NetFlow v9', () => {
     assert.equal(h.exporter.stats.sequenceLost, 2);
     h.decode(empty(3));
     assert.equal(h.exporter.stats.sequenceResets, 1);
-    assert.equal(NETFLOW_V9_SEQUENCE_STREAM_BASE, 9 * 2 ** 32);
   });
 
   it('padding after templates, options templates and data records is ignored', () => {

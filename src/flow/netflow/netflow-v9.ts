@@ -22,12 +22,6 @@ const TEMPLATE_FLOWSET = 0;
 const OPTIONS_TEMPLATE_FLOWSET = 1;
 const MIN_DATA_FLOWSET = 256;
 
-/**
- * Sequence streams of v9 source ids live at 9·2^32 + source id, so they never collide with the
- * same exporter's sFlow sub-agents, NetFlow v5 engines or IPFIX domains in Exporter.trackSequence.
- */
-export const NETFLOW_V9_SEQUENCE_STREAM_BASE = 9 * 4294967296;
-
 export class NetflowV9Decoder {
   private readonly records: TemplateRecordDecoder;
   private readonly spec: TemplateSpec;
@@ -55,7 +49,7 @@ export class NetflowV9Decoder {
     const address = exporter.address;
     const cache = this.cache;
     const rd = this.records;
-    rd.begin(exporter, sink, SampleSource.NETFLOW_V9, unixSecs * 1000, sysUptime, 0);
+    rd.begin(exporter, sink, SampleSource.NETFLOW_V9, unixSecs, sysUptime, undefined);
 
     const end = buf.length;
     let p = NETFLOW_V9_HEADER_LENGTH;
@@ -87,7 +81,7 @@ export class NetflowV9Decoder {
       p = setEnd;
     }
     // RFC 3954 §5.1: the sequence counts export packets of this source id.
-    exporter.trackSequence(NETFLOW_V9_SEQUENCE_STREAM_BASE + sourceId, sequence, 1);
+    exporter.trackSequence(SampleSource.NETFLOW_V9, sourceId, sequence, 1);
     return rd.finish();
   }
 

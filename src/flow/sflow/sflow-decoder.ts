@@ -161,7 +161,7 @@ export class SflowDecoder {
       throw new DecodeError('count_too_large', `sFlow datagram announces ${numSamples} samples in ${end - off} bytes`);
     }
     // The datagram sequence number is per sub-agent and grows by one per datagram (sFlow v5 §"sample_datagram_v5").
-    exporter.trackSequence(subAgent, sequence, 1);
+    exporter.trackSequence(SampleSource.SFLOW, subAgent, sequence, 1);
 
     const stats = exporter.stats;
     let emitted = 0;

@@ -12,6 +12,7 @@ import { ANY_SAMPLER } from '../exporter.js';
 import { FlowSample, type SampleSink } from '../sample.js';
 import { VARIABLE_LENGTH } from '../ipfix/field-ids.js';
 import { IpMode, Kind, type CompiledTemplate } from './compiled-template.js';
+import type { TemplateDomain } from './template-cache.js';
 
 /** Seconds from the NTP epoch (1900) to the Unix epoch (RFC 5905 §6). */
 const NTP_UNIX_OFFSET = 2208988800;
@@ -96,14 +97,20 @@ export class TemplateRecordDecoder {
     this.fieldStarts = new Int32Array(maxFields);
   }
 
-  /** Starts a datagram: the clock references and where samples and errors go. */
-  begin(exporter: Exporter, sink: SampleSink, source: number, exportMs: number, sysUptimeMs: number, sysInitMs: number): void {
+  /**
+   * Starts a datagram: the clock references and where samples and errors go. Takes the header's
+   * export time in seconds and the IPFIX domain rather than millisecond values: a millisecond
+   * timestamp is beyond V8's small-integer range, so passing one as an argument would box it in
+   * a fresh heap number on every datagram; products and loads made here go straight into this
+   * object's double fields.
+   */
+  begin(exporter: Exporter, sink: SampleSink, source: number, exportSecs: number, sysUptimeMs: number, domain: TemplateDomain | undefined): void {
     this.exporter = exporter;
     this.sink = sink;
     this.source = source;
-    this.exportMs = exportMs;
+    this.exportMs = exportSecs * 1000;
     this.sysUptimeMs = sysUptimeMs;
-    this.sysInitMs = sysInitMs;
+    this.sysInitMs = domain === undefined ? 0 : domain.sysInitMs;
     this.memoSampler = NaN;
     this.noIp = 0;
     this.emitted = 0;

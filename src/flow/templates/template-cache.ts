@@ -162,7 +162,9 @@ export class TemplateCache {
   /** Last domain looked up: consecutive datagrams of one exporter skip both map lookups. */
   private memo: TemplateDomain | null = null;
   private memoAddress = '';
-  private memoKey = -1;
+  /** Memoised protocol and domain id, kept apart: their combined key (domainKey) is beyond V8's small-integer range for IPFIX. */
+  private memoProtocol = 0;
+  private memoDomain = -1;
 
   constructor(limits: Partial<TemplateCacheLimits> = {}) {
     const l = { ...DEFAULT_TEMPLATE_CACHE_LIMITS, ...limits };
@@ -191,14 +193,15 @@ export class TemplateCache {
 
   /** The templates of one domain, or undefined when none are known. */
   domain(exporter: string, protocol: 9 | 10, domain: number): TemplateDomain | undefined {
-    const key = domainKey(protocol, domain);
     const m = this.memo;
-    if (m !== null && m.alive && this.memoKey === key && this.memoAddress === exporter) return m;
-    const d = this.exporters.get(exporter)?.domains.get(key);
+    // Checked before the key is formed: an IPFIX key (domain + 2^32) would be a fresh heap number per call.
+    if (m !== null && m.alive && this.memoDomain === domain && this.memoProtocol === protocol && this.memoAddress === exporter) return m;
+    const d = this.exporters.get(exporter)?.domains.get(domainKey(protocol, domain));
     if (d !== undefined) {
       this.memo = d;
       this.memoAddress = exporter;
-      this.memoKey = key;
+      this.memoProtocol = protocol;
+      this.memoDomain = domain;
     }
     return d;
   }
