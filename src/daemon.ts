@@ -163,8 +163,16 @@ export class Daemon {
   /** One detection second: rates, averages, thresholds, attack events. */
   tick(nowMs: number): void {
     const t0 = performance.now();
-    const info = this.detector.tick(nowMs);
-    this.mitigation.tick(nowMs);
+    let info!: ReturnType<Detector['tick']>;
+    const run = () => {
+      info = this.detector.tick(nowMs);
+      this.mitigation.tick(nowMs);
+    };
+    // One SQLite transaction per tick: attack records, mitigations and audit entries of a tick
+    // are committed together (thousands of statements when many attacks start at once cost one
+    // commit instead of one each).
+    if (this.db) this.db.transaction(run)();
+    else run();
     const ms = performance.now() - t0;
     if (ms > 500) this.log.warn({ ms: Math.round(ms), hosts: info.hosts }, 'detection tick took longer than half a second');
   }

@@ -40,6 +40,11 @@ import { GroupTable } from './groups.js';
 
 /** A capture ring is released this many seconds after its host was last hot (and not attacked). */
 export const WATCH_LINGER_SECONDS = 10;
+/** Fingerprints rebuilt per tick at most, over all active attacks (starts excepted). */
+export const MAX_FINGERPRINTS_PER_TICK = 256;
+/** An attack's fingerprint is rebuilt every second for its first updates, then every this many seconds. */
+export const FINGERPRINT_REFRESH_SECONDS = 5;
+export const FINGERPRINT_YOUNG_UPDATES = 10;
 /** Averages below this (in packets/s or bytes/s) are treated as zero so idle hosts cost nothing. */
 const QUIET_EPSILON = 1e-3;
 
@@ -219,6 +224,12 @@ export class Detector implements HostObserver {
     for (const p of this.pendingStarts) if (this.start(p, minTick)) started++;
 
     let ended = 0;
+    // Fingerprints are the costly part of an update (a pass over the host's captured samples).
+    // An attack's fingerprint is rebuilt every second while it is young, then every
+    // FINGERPRINT_REFRESH_SECONDS (phase spread by slot), and at most MAX_FINGERPRINTS_PER_TICK
+    // times per tick: with thousands of simultaneous attacks (carpet bombing) the tick would
+    // otherwise take longer than the second it accounts for, and the socket would overflow.
+    let budget = MAX_FINGERPRINTS_PER_TICK;
     for (const tr of [...this.tracked.values()]) {
       if (tr.ending) {
         this.end(tr, 'below_threshold');
@@ -226,7 +237,14 @@ export class Detector implements HostObserver {
       } else if (tr.fresh) {
         tr.fresh = false;
       } else {
-        this.refresh(tr, minTick);
+        const u = tr.attack.updates;
+        const due = u < FINGERPRINT_YOUNG_UPDATES || u % FINGERPRINT_REFRESH_SECONDS === tr.slot % FINGERPRINT_REFRESH_SECONDS;
+        if (due && budget > 0) {
+          this.refresh(tr, minTick);
+          budget--;
+        } else {
+          this.reclassify(tr.attack);
+        }
         this.emit('updated', tr.attack);
       }
     }
@@ -528,6 +546,11 @@ export class Detector implements HostObserver {
       const fp = buildFingerprint(this.traffic.capture, ring, tr.dir, minTick, this.topN);
       if (fp) a.fingerprint = fp;
     }
+    this.reclassify(a);
+  }
+
+  /** Classification from the attack's current rates and its (possibly older) fingerprint. */
+  private reclassify(a: Attack): void {
     const c = a.current;
     const cls = classify(a.fingerprint, { total: c.pps, tcp: c.tcp_pps, syn: c.syn_pps, udp: c.udp_pps, icmp: c.icmp_pps, fragments: c.fragments_pps });
     a.type = cls.type;

@@ -12,7 +12,7 @@
  * pruning happen there.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../log.js';
+import { LogRateLimiter, type Logger } from '../log.js';
 import type { Attack, AttackSink } from '../detection/attack.js';
 import { describeRoute, normalizeRoute, routeFingerprint, routeKey, type FlowspecRoute, type Route, type UnicastRoute } from '../bgp/route.js';
 import { formatAddress, formatPrefix, maskPrefix, parseAddress, parsePrefix } from '../net/ip.js';
@@ -725,8 +725,16 @@ export class MitigationManager implements AttackSink {
       reason: `${reason}: ${message}`,
       dryRun: this.config.dry_run,
     });
-    this.deps.logger.warn({ reason, host: what.host, route: what.route, attackId: what.attackId, actor }, `mitigation refused: ${message}`);
+    // Every refusal is counted and audited; the log is rate-limited per reason, because a
+    // carpet-bombing attack past the cap would otherwise write thousands of lines in one tick.
+    const suppressed = this.refusalLog.allow(reason, this.deps.now());
+    if (suppressed >= 0) {
+      this.deps.logger.warn({ reason, host: what.host, route: what.route, attackId: what.attackId, actor, ...(suppressed > 0 ? { suppressed } : {}) }, `mitigation refused: ${message}`);
+    }
   }
+
+  /** At most one refusal log line per reason every 10 s (the rest are counted in `suppressed`). */
+  private readonly refusalLog = new LogRateLimiter(10_000, 64);
 
   private audit(action: AuditAction, m: Mitigation, actor: string, reason: string): void {
     this.store?.audit({
