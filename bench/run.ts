@@ -58,7 +58,7 @@ const BENCHES: BenchDef[] = [
     optional: false,
     timeoutSeconds: 1800,
     args: (o) => [
-      '--designs', o.designs ?? 'daemon,decode-worker',
+      '--designs', o.designs ?? 'daemon,daemon-full,decode-worker',
       ...(o.stepSeconds ? ['--seconds', o.stepSeconds] : []),
       ...(o.protocols ? ['--protocols', o.protocols] : []),
       ...(o.rates ? ['--rates', o.rates] : []),
@@ -66,6 +66,7 @@ const BENCHES: BenchDef[] = [
   },
   { name: 'traffic', script: 'traffic-bench.js', optional: true, timeoutSeconds: 900, args: () => [] },
   { name: 'detection', script: 'detection-bench.js', optional: true, timeoutSeconds: 900, args: () => [] },
+  { name: 'mitigation-latency', script: 'mitigation-latency.js', optional: true, timeoutSeconds: 600, args: () => [] },
 ];
 
 /** The comparison bar from issue 2: FastNetMon (C++), 8 MiB buffer, this same 2-core machine. */
