@@ -39,7 +39,7 @@ export interface Dataset {
 }
 
 /** xorshift32: the same dataset every run. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

@@ -16,6 +16,7 @@ import { FlowSample, SampleSource, TcpFlag } from '../src/flow/sample.js';
 import { trafficConfigSchema } from '../src/traffic/config.js';
 import { NetworkSets } from '../src/traffic/networks.js';
 import { TrafficCounter } from '../src/traffic/traffic-counter.js';
+import { rng } from './datasets.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,18 +26,6 @@ function arg(name: string, def: number): number {
 const SECONDS = arg('seconds', 2);
 const HOSTS = arg('hosts', 1_000_000);
 
-/** Deterministic pseudo-random numbers (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 interface Mix {
   name: string;
