@@ -87,8 +87,6 @@ export class NetflowV9Decoder {
 
   /** Template flowset (RFC 3954 §5.2): repeated {template id, field count, (type, length)*}. */
   private templates(buf: Buffer, start: number, end: number, exporter: Exporter, sourceId: number, nowMs: number): void {
-    const spec = this.spec;
-    const max = this.cache.limits.maxFieldsPerTemplate;
     let p = start;
     while (end - p >= 4) {
       const templateId = buf.readUInt16BE(p);
@@ -100,28 +98,37 @@ export class NetflowV9Decoder {
         exporter.stats.countError('count_too_large');
         break;
       }
-      const bodyEnd = p + fieldCount * 4;
-      if (templateId < MIN_DATA_FLOWSET) {
-        exporter.stats.countError('bad_set_id');
-      } else if (fieldCount === 0) {
-        exporter.stats.countError('template_no_fields');
-      } else if (fieldCount > max) {
-        exporter.stats.countError('template_too_large');
-      } else {
-        spec.protocol = 9;
-        spec.domain = sourceId;
-        spec.templateId = templateId;
-        spec.options = false;
-        spec.scopeFieldCount = 0;
-        spec.fieldCount = fieldCount;
-        for (let i = 0, q = p; i < fieldCount; i++, q += 4) {
-          spec.types[i] = buf.readUInt16BE(q);
-          spec.lengths[i] = buf.readUInt16BE(q + 2);
-          spec.enterprises[i] = 0;
-        }
-        this.define(exporter, nowMs);
+      this.defineFields(buf, p, templateId, fieldCount, false, 0, exporter, sourceId, nowMs);
+      p += fieldCount * 4;
+    }
+  }
+
+  /**
+   * Checks one (options) template's id and field count, and defines it from the `fieldCount`
+   * 4-byte field specifiers at `p` (for an options template the first `scopeFieldCount` of them
+   * are scope fields, RFC 3954 §6.1). The caller has checked that the specifiers lie inside the flowset.
+   */
+  private defineFields(buf: Buffer, p: number, templateId: number, fieldCount: number, options: boolean, scopeFieldCount: number, exporter: Exporter, sourceId: number, nowMs: number): void {
+    if (templateId < MIN_DATA_FLOWSET) {
+      exporter.stats.countError('bad_set_id');
+    } else if (fieldCount === 0) {
+      exporter.stats.countError('template_no_fields');
+    } else if (fieldCount > this.cache.limits.maxFieldsPerTemplate) {
+      exporter.stats.countError('template_too_large');
+    } else {
+      const spec = this.spec;
+      spec.protocol = 9;
+      spec.domain = sourceId;
+      spec.templateId = templateId;
+      spec.options = options;
+      spec.scopeFieldCount = scopeFieldCount;
+      spec.fieldCount = fieldCount;
+      for (let i = 0, q = p; i < fieldCount; i++, q += 4) {
+        spec.types[i] = buf.readUInt16BE(q);
+        spec.lengths[i] = buf.readUInt16BE(q + 2);
+        spec.enterprises[i] = 0;
       }
-      p = bodyEnd;
+      this.define(exporter, nowMs);
     }
   }
 
@@ -130,8 +137,6 @@ export class NetflowV9Decoder {
    * length (both in bytes), scope (type, length)*, option (type, length)*}.
    */
   private optionsTemplates(buf: Buffer, start: number, end: number, exporter: Exporter, sourceId: number, nowMs: number): void {
-    const spec = this.spec;
-    const max = this.cache.limits.maxFieldsPerTemplate;
     let p = start;
     while (end - p >= 6) {
       const templateId = buf.readUInt16BE(p);
@@ -149,27 +154,7 @@ export class NetflowV9Decoder {
         exporter.stats.countError('count_too_large');
         break;
       }
-      const fieldCount = total / 4;
-      if (templateId < MIN_DATA_FLOWSET) {
-        exporter.stats.countError('bad_set_id');
-      } else if (fieldCount === 0) {
-        exporter.stats.countError('template_no_fields');
-      } else if (fieldCount > max) {
-        exporter.stats.countError('template_too_large');
-      } else {
-        spec.protocol = 9;
-        spec.domain = sourceId;
-        spec.templateId = templateId;
-        spec.options = true;
-        spec.scopeFieldCount = scopeLen / 4;
-        spec.fieldCount = fieldCount;
-        for (let i = 0, q = p; i < fieldCount; i++, q += 4) {
-          spec.types[i] = buf.readUInt16BE(q);
-          spec.lengths[i] = buf.readUInt16BE(q + 2);
-          spec.enterprises[i] = 0;
-        }
-        this.define(exporter, nowMs);
-      }
+      this.defineFields(buf, p, templateId, total / 4, true, scopeLen / 4, exporter, sourceId, nowMs);
       p += total;
     }
   }
