@@ -9,6 +9,7 @@ import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_pr
 import { mkdtempSync, writeFileSync, rmSync, chmodSync, existsSync, readFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderExabgpConfig } from '../../src/bgp/exabgp/index.js';
 
 export const ROUTER = '127.0.0.2';
 export const EXABGP = '127.0.0.3';
@@ -121,6 +122,29 @@ export class Lab {
   log(name: string): string {
     const p = join(this.dir, `${name}.log`);
     return existsSync(p) ? readFileSync(p, 'utf8') : '';
+  }
+
+  /**
+   * ExaBGP 4.2 at EXABGP peering with the FRR router, its process section running Breakwater's
+   * bridge on <dir>/exabgp.sock; resolves once the BGP session is up.
+   */
+  async startExabgp(): Promise<Proc> {
+    writeFileSync(
+      this.path('exabgp.conf'),
+      renderExabgpConfig({
+        socketPath: this.path('exabgp.sock'),
+        workDir: this.dir,
+        routerId: EXABGP,
+        localAs: EXABGP_AS,
+        localAddress: EXABGP,
+        neighbors: [{ address: ROUTER, peerAs: ROUTER_AS, holdTime: 9 }],
+      }),
+    );
+    const p = this.spawn('exabgp', ['exabgp', '--env', '/dev/null', this.path('exabgp.conf')], {
+      exabgp_daemon_user: 'root', exabgp_daemon_daemonize: 'false', exabgp_api_cli: 'false', exabgp_log_destination: 'stdout',
+    });
+    await waitFor(() => this.sessionUp(EXABGP), 30_000, 'BGP session FRR–ExaBGP');
+    return p;
   }
 
   /** FRR as the router: one eBGP neighbor per speaker, all four families, short timers. */

@@ -6,9 +6,7 @@
  * flood; everything withdrawn when the ban time is over.
  */
 import { describe, before, after } from 'node:test';
-import { writeFileSync } from 'node:fs';
-import { Lab, skipUnlessLab, waitFor, EXABGP, EXABGP_AS, ROUTER, ROUTER_AS } from './lab.js';
-import { renderExabgpConfig } from '../../src/bgp/exabgp/index.js';
+import { Lab, skipUnlessLab, EXABGP, EXABGP_AS } from './lab.js';
 import { pipelineCases } from './pipeline-cases.js';
 
 const skip = skipUnlessLab(['exabgp']);
@@ -19,21 +17,7 @@ describe('flowgen → Breakwater → ExaBGP → FRR', { skip }, () => {
   before(async () => {
     lab = new Lab('pipe');
     await lab.startFrr([{ address: EXABGP, asn: EXABGP_AS }]);
-    writeFileSync(
-      lab.path('exabgp.conf'),
-      renderExabgpConfig({
-        socketPath: lab.path('exabgp.sock'),
-        workDir: lab.dir,
-        routerId: EXABGP,
-        localAs: EXABGP_AS,
-        localAddress: EXABGP,
-        neighbors: [{ address: ROUTER, peerAs: ROUTER_AS, holdTime: 9 }],
-      }),
-    );
-    lab.spawn('exabgp', ['exabgp', '--env', '/dev/null', lab.path('exabgp.conf')], {
-      exabgp_daemon_user: 'root', exabgp_daemon_daemonize: 'false', exabgp_api_cli: 'false', exabgp_log_destination: 'stdout',
-    });
-    await waitFor(() => lab.sessionUp(EXABGP), 30_000, 'BGP session FRR–ExaBGP');
+    await lab.startExabgp();
   });
 
   after(async () => {

@@ -20,8 +20,7 @@ import dgram from 'node:dgram';
 import { writeFileSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { Lab, Proc, skipUnlessLab, waitFor, EXABGP, EXABGP_AS, ROUTER, ROUTER_AS, NEXT_HOP_V4, NEXT_HOP_V6 } from './lab.js';
-import { renderExabgpConfig } from '../../src/bgp/exabgp/index.js';
+import { Lab, Proc, skipUnlessLab, waitFor, EXABGP, EXABGP_AS, NEXT_HOP_V4, NEXT_HOP_V6 } from './lab.js';
 import { BASE_CONFIG } from '../scenarios/harness.js';
 import { SimulatedExporter, scenarioDescription, type TrafficDescription } from '../../tools/flowgen/index.js';
 import { frrView, expectedView } from './routes.js';
@@ -188,21 +187,7 @@ bgp:
     process.on('exit', killAll);
     port = await freeUdpPort();
     await lab.startFrr([{ address: EXABGP, asn: EXABGP_AS }]);
-    writeFileSync(
-      lab.path('exabgp.conf'),
-      renderExabgpConfig({
-        socketPath: lab.path('exabgp.sock'),
-        workDir: lab.dir,
-        routerId: EXABGP,
-        localAs: EXABGP_AS,
-        localAddress: EXABGP,
-        neighbors: [{ address: ROUTER, peerAs: ROUTER_AS, holdTime: 9 }],
-      }),
-    );
-    lab.spawn('exabgp', ['exabgp', '--env', '/dev/null', lab.path('exabgp.conf')], {
-      exabgp_daemon_user: 'root', exabgp_daemon_daemonize: 'false', exabgp_api_cli: 'false', exabgp_log_destination: 'stdout',
-    });
-    await waitFor(() => lab.sessionUp(EXABGP), CONVERGE_MS, 'BGP session FRR–ExaBGP');
+    await lab.startExabgp();
   });
 
   after(async () => {
