@@ -129,7 +129,8 @@ function toUnits(m: number, v: number): number {
 }
 
 export class Detector implements HostObserver {
-  readonly groups: GroupTable;
+  /** Replaced as a whole by a config reload (reconfigure): read it through the detector, do not keep it. */
+  groups: GroupTable;
   readonly stats: DetectorStats = { ticks: 0, attacksStarted: 0, attacksEnded: 0, attacksSuppressed: 0, captureExhausted: 0, sinkErrors: 0 };
   private readonly traffic: TrafficCounter;
   private readonly sink: AttackSink;
@@ -137,11 +138,11 @@ export class Detector implements HostObserver {
   private readonly onSinkError: DetectorDeps['onSinkError'];
   private readonly store: AttackStore;
   private readonly tracked = new Map<number, Tracked>();
-  private readonly tau: number;
-  private readonly z: number;
-  private readonly maxActive: number;
-  private readonly windowSeconds: number;
-  private readonly topN: number;
+  private tau: number;
+  private z: number;
+  private maxActive: number;
+  private windowSeconds: number;
+  private topN: number;
 
   // Per host slot (sized to the host table's capacity), interleaved so that one host's state is
   // one or two cache lines rather than one line in each of a dozen arrays: the tick walks every
@@ -151,16 +152,16 @@ export class Detector implements HostObserver {
    * (pps, mbps and every metric with a threshold in some group) at d * K + k, the last
    * second's pps and bytes/s at 2K + d * 2 (+1), and the run's summed z-score at 2K + 4 + d.
    */
-  private readonly rec: Float32Array;
-  private readonly stride: number;
+  private rec: Float32Array;
+  private stride: number;
   /** Byte record of 8 per slot: history bits (d), run length (2 + d), state (4), group + 1 (6, 7; little-endian). */
   private readonly b8: Uint8Array;
   /** Metric numbers that have an average, and each metric's index among them (-1: none). */
-  readonly averaged: Uint8Array;
-  private readonly emaIndex: Int8Array;
-  private readonly k: number;
+  averaged: Uint8Array;
+  private emaIndex: Int8Array;
+  private k: number;
   /** Some averaged metric needs more than total pps and bytes/s: compute every rate for every host. */
-  private readonly fullRates: boolean;
+  private fullRates: boolean;
 
   private readonly x = new Float64Array(METRICS);
   private decay = 0;
@@ -182,26 +183,104 @@ export class Detector implements HostObserver {
     this.windowSeconds = config.fingerprint.window_seconds;
     this.topN = config.fingerprint.top;
     const cap = deps.traffic.table.capacity;
-    const averaged: number[] = [Metric.PPS, Metric.BPS];
-    for (let m = 0; m < METRICS; m++) {
-      if (averaged.includes(m)) continue;
-      for (let k = 0; k < this.groups.size * 2; k++) {
-        if (this.groups.thresholds[k * METRICS + m] !== Infinity) {
-          averaged.push(m);
-          break;
-        }
-      }
-    }
-    averaged.sort((a, b) => a - b);
-    this.averaged = Uint8Array.from(averaged);
+    const averaged = averagedMetrics(this.groups);
+    this.averaged = averaged;
     this.k = averaged.length;
     this.fullRates = averaged.length > 2;
     this.emaIndex = new Int8Array(METRICS).fill(-1);
     averaged.forEach((m, k) => (this.emaIndex[m] = k));
-    this.stride = (2 * this.k + 6 + 1) & ~1;
+    this.stride = strideFor(this.k);
     this.rec = new Float32Array(cap * this.stride);
     this.b8 = new Uint8Array(cap * 8);
     deps.traffic.setObserver(this);
+  }
+
+  /**
+   * Applies a new detection config (config reload): groups, thresholds, trigger and end seconds,
+   * watch fraction, averaging, noise_sigmas, max_active_attacks, fingerprint settings.
+   * `history_size` is not applied (the attack store keeps its size until a restart).
+   */
+  reconfigure(config: DetectionConfig): void {
+    this.prepareReconfigure(config)();
+  }
+
+  /**
+   * The allocating half of reconfigure: builds the new group table and, when the set of averaged
+   * metrics changes, the new per-slot record; may throw without changing anything. The returned
+   * commit cannot fail; call it in the same synchronous turn as the prepare (no tick in between).
+   *
+   * Kept across the change: every host's averages of the metrics averaged before and after, its
+   * last-second rates, active attacks (their group is re-resolved by name; when the group is gone,
+   * the attack moves to the group its host matches now). Reset: the per-host group cache (hosts
+   * are matched against the new groups at their next second), and the run history of seconds
+   * above a threshold, which was measured against the old thresholds: a changed threshold fires
+   * after trigger_seconds of traffic above it. A metric that newly has a threshold starts its
+   * average from zero.
+   */
+  prepareReconfigure(config: DetectionConfig): () => void {
+    const groups = new GroupTable(config);
+    const averaged = averagedMetrics(groups);
+    const same = averaged.length === this.averaged.length && averaged.every((m, i) => m === this.averaged[i]);
+    const k2 = averaged.length;
+    const stride2 = strideFor(k2);
+    const rec2 = same ? this.rec : new Float32Array(this.traffic.table.capacity * stride2);
+    const index = new Map(groups.groups.map((g, i) => [g.name, i]));
+    return () => {
+      const old = this.groups;
+      const high = this.traffic.table.highWater;
+      const rec = this.rec;
+      const k1 = this.k;
+      const stride1 = this.stride;
+      if (!same) {
+        for (let slot = 0; slot < high; slot++) {
+          const a = slot * stride1;
+          const b = slot * stride2;
+          for (let d = 0; d < 2; d++) {
+            for (let k = 0; k < k2; k++) {
+              const from = this.emaIndex[averaged[k]];
+              if (from >= 0) rec2[b + d * k2 + k] = rec[a + d * k1 + from];
+            }
+          }
+          // Last second's pps and bytes/s per direction, then the run z-sums.
+          for (let j = 0; j < 6; j++) rec2[b + 2 * k2 + j] = rec[a + 2 * k1 + j];
+        }
+        this.rec = rec2;
+        this.stride = stride2;
+        this.averaged = averaged;
+        this.k = k2;
+        this.fullRates = k2 > 2;
+        this.emaIndex = new Int8Array(METRICS).fill(-1);
+        averaged.forEach((m, k) => (this.emaIndex[m] = k));
+      }
+      const b8 = this.b8;
+      for (let slot = 0; slot < high; slot++) {
+        const bb = slot * 8;
+        b8[bb] = 0;
+        b8[bb + 1] = 0;
+        b8[bb + 2] = 0;
+        b8[bb + 3] = 0;
+        b8[bb + 6] = 0;
+        b8[bb + 7] = 0;
+        const zb = slot * this.stride + 2 * this.k + 4;
+        this.rec[zb] = 0;
+        this.rec[zb + 1] = 0;
+      }
+      this.groups = groups;
+      for (const tr of this.tracked.values()) {
+        let g = index.get(old.groups[tr.group].name);
+        if (g === undefined) {
+          g = this.groupOf(tr.slot);
+          tr.attack.group = groups.groups[g].name;
+        }
+        tr.group = g;
+      }
+      this.tau = config.average_seconds;
+      this.decayPeriod = -1;
+      this.z = config.noise_sigmas;
+      this.maxActive = config.max_active_attacks;
+      this.windowSeconds = config.fingerprint.window_seconds;
+      this.topN = config.fingerprint.top;
+    };
   }
 
   /** Typed-array bytes per host slot held by the detector (depends on the number of averaged metrics). */
@@ -677,6 +756,27 @@ export class Detector implements HostObserver {
     }
     return best.map(([, slot]) => this.viewOf(slot));
   }
+}
+
+/** Metric numbers to average: pps, mbps and every metric with a threshold in some group and direction, ascending. */
+function averagedMetrics(groups: GroupTable): Uint8Array {
+  const averaged: number[] = [Metric.PPS, Metric.BPS];
+  for (let m = 0; m < METRICS; m++) {
+    if (averaged.includes(m)) continue;
+    for (let k = 0; k < groups.size * 2; k++) {
+      if (groups.thresholds[k * METRICS + m] !== Infinity) {
+        averaged.push(m);
+        break;
+      }
+    }
+  }
+  averaged.sort((a, b) => a - b);
+  return Uint8Array.from(averaged);
+}
+
+/** Floats per slot in the detector's record for k averaged metrics (even, for alignment). */
+function strideFor(k: number): number {
+  return (2 * k + 6 + 1) & ~1;
 }
 
 function hit(m: number, internalThreshold: number, internalValue: number): ThresholdHit {

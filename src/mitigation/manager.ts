@@ -110,8 +110,9 @@ export class MitigationManager implements AttackSink {
   private readonly updateIntervalMs: number;
 
   constructor(
-    readonly config: MitigationConfig,
-    private readonly deps: MitigationDeps,
+    /** Replaced by a config reload (reconfigure). */
+    public config: MitigationConfig,
+    private deps: MitigationDeps,
   ) {
     this.store = deps.store;
     this.newId = deps.newId ?? randomUUID;
@@ -175,6 +176,19 @@ export class MitigationManager implements AttackSink {
     this.changed = true;
     this.flush();
     return true;
+  }
+
+  /**
+   * Applies a new mitigation config and new safety networks (config reload). What is decided
+   * from now on follows them: policies per group, actions, ban times, escalation, safety limits,
+   * dry_run for new mitigations. Active mitigations are kept as they are, not re-evaluated (a
+   * newly allow-listed host stays mitigated until its ban ends or an operator withdraws it; the
+   * next restart re-checks every restored mitigation against the config).
+   */
+  reconfigure(config: MitigationConfig, networks: SafetyNetworks): void {
+    this.config = config;
+    this.policies.clear();
+    this.deps = { ...this.deps, networks };
   }
 
   /** Routes every speaker should hold: empty in dry-run and after a withdrawing shutdown. */

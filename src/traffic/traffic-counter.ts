@@ -18,6 +18,7 @@ import { formatAddress, parseAddress } from '../net/ip.js';
 import type { PrefixSet } from '../net/prefix-set.js';
 import type { TrafficConfig } from './config.js';
 import { HostTable, SLOT_PINNED, hllRank, mix32 } from './host-table.js';
+import { HostHistory, SLOT_FOLLOWED } from './host-history.js';
 import {
   CAT_BIT_FRAGMENT,
   CAT_BIT_ICMP,
@@ -97,7 +98,8 @@ export const MAX_FLOW_DURATION_MS = 86_400_000;
 const TOTAL_STRIDE = 2 * CATEGORIES;
 
 export class TrafficCounter implements SampleSink {
-  readonly networks: NetworkSets;
+  /** Replaced as a whole by a config reload (setNetworks): read it through the counter, do not keep it. */
+  networks: NetworkSets;
   readonly table: HostTable;
   readonly capture: SampleRingPool;
   /**
@@ -107,6 +109,8 @@ export class TrafficCounter implements SampleSink {
    */
   readonly recent: SampleRingPool | null;
   readonly spread: SpreadQueue;
+  /** Per-second history of the hosts the operator surface follows (bounded; see host-history.ts). */
+  readonly history: HostHistory;
   readonly stats: TrafficStats = {
     samples: 0,
     ignored: 0,
@@ -127,8 +131,8 @@ export class TrafficCounter implements SampleSink {
   lastTickMs: number | null = null;
   lastPeriodSeconds = 1;
 
-  private readonly nets: PrefixSet;
-  private readonly remoteAllow: PrefixSet;
+  private nets: PrefixSet;
+  private remoteAllow: PrefixSet;
   private readonly internalPerHost: boolean;
   private readonly spreadEnabled: boolean;
   private readonly spreadMax: number;
@@ -140,8 +144,8 @@ export class TrafficCounter implements SampleSink {
   private readonly amount = new Float64Array(3);
   private readonly totalsAcc = new Float64Array(2 * 4 * TOTAL_STRIDE);
   private readonly totalsRate = new Float64Array(2 * 4 * TOTAL_STRIDE);
-  private readonly netAcc: Float64Array;
-  private readonly netRate: Float64Array;
+  private netAcc: Float64Array;
+  private netRate: Float64Array;
 
   constructor(config: TrafficConfig, deps: TrafficDeps, seed?: number) {
     this.networks = deps.networks;
@@ -152,6 +156,7 @@ export class TrafficCounter implements SampleSink {
     this.spreadMax = config.spreading.max_seconds;
     this.idleTicks = config.host_table.idle_seconds;
     this.table = new HostTable(config.host_table.max_hosts, seed);
+    this.history = new HostHistory(this.table);
     this.flowSeed = mix32(((seed ?? (Math.random() * 0x100000000) >>> 0) ^ 0x5bd1e995) >>> 0);
     this.capture = new SampleRingPool(config.capture.hosts, config.capture.samples);
     const n = config.capture.recent_samples;
@@ -171,6 +176,47 @@ export class TrafficCounter implements SampleSink {
   /** Registers the one observer of host seconds (the detector). */
   setObserver(observer: HostObserver | null): void {
     this.observer = observer;
+  }
+
+  /**
+   * Replaces the monitored networks and allow-lists (config reload). Host counters, sketches and
+   * capture rings are untouched: a host keeps its slot whatever its network. Hosts no longer
+   * inside a monitored network get no more credits and leave by the idle purge.
+   */
+  setNetworks(next: NetworkSets): void {
+    this.prepareNetworks(next)();
+  }
+
+  /**
+   * The allocating half of setNetworks: may throw (out of memory) without changing anything.
+   * The returned commit cannot fail; call it in the same synchronous turn (no sample or tick in
+   * between), so that a reload touching several components is all-or-nothing.
+   */
+  prepareNetworks(next: NetworkSets): () => void {
+    const old = this.networks;
+    // A network present before and after (same prefix) keeps its per-network counters and its
+    // pending spread credits, whatever its new index; a removed one loses them.
+    const map = new Int32Array(Math.max(1, old.networkCount)).fill(-1);
+    for (let i = 0; i < old.networkCount; i++) map[i] = next.networks.get(old.networkPrefixes[i]);
+    const size = Math.max(1, next.networkCount) * 2 * TOTAL_STRIDE;
+    const acc = new Float64Array(size);
+    const rate = new Float64Array(size);
+    return () => {
+      const w = 2 * TOTAL_STRIDE;
+      for (let i = 0; i < old.networkCount; i++) {
+        const j = map[i];
+        if (j < 0) continue;
+        acc.set(this.netAcc.subarray(i * w, (i + 1) * w), j * w);
+        rate.set(this.netRate.subarray(i * w, (i + 1) * w), j * w);
+      }
+      const q = this.spread;
+      for (let i = 0; i < q.length; i++) if (q.net[i] >= 0) q.net[i] = map[q.net[i]];
+      this.networks = next;
+      this.nets = next.networks;
+      this.remoteAllow = next.allowRemote;
+      this.netAcc = acc;
+      this.netRate = rate;
+    };
   }
 
   sample(s: FlowSample): void {
@@ -429,8 +475,10 @@ export class TrafficCounter implements SampleSink {
         purged++;
         continue;
       }
+      if ((flags[slot] & SLOT_FOLLOWED) !== 0) this.history.record(slot, period, had, nowMs, t.flowEstimate(slot, 0), t.flowEstimate(slot, 1));
       if (obs !== null) obs.hostSecond(slot, period, had);
     }
+    this.history.endTick(nowMs);
     this.stats.hostsPurged += purged;
     this.tickNo++;
     this.applySpread();
