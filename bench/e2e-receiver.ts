@@ -101,6 +101,7 @@ async function startDaemon(receiveBuffer: number, full = false): Promise<Receive
   const config = configSchema.parse({
     logging: { level: 'warn' },
     state: { path: join(dir, 'state.db'), save_interval_seconds: 3600 },
+    api: { enabled: false },
     collectors: {
       listeners: [
         { protocol: 'sflow', address: '127.0.0.1', port: 0 },

@@ -125,6 +125,7 @@ bgp:
   speakers:
     - ${speakerYaml}
 state: { path: ${join(stateDir, 'state.db')} }
+api: { enabled: false }
 logging: { level: warn }
 collectors:
   listeners:

@@ -19,6 +19,7 @@ import { SimulatedExporter, scenarioDescription, sendDatagrams } from '../tools/
 function config(dir: string, extra = '') {
   return parseConfig(`
 state: { path: ${join(dir, 'state.db')} }
+api: { port: 0 }
 collectors:
   listeners:
     - { protocol: sflow, address: 127.0.0.1, port: 0 }
@@ -116,7 +117,7 @@ test('a listener that cannot bind fails start with a message naming the port', a
   try {
     await a.start();
     const port = a.listener.ports()[0];
-    const b = new Daemon(parseConfig(`state: { path: ${join(dir, 'b.db')} }\ncollectors: { listeners: [ { protocol: sflow, address: 127.0.0.1, port: ${port} } ] }`), { logger: silentLogger() });
+    const b = new Daemon(parseConfig(`state: { path: ${join(dir, 'b.db')} }\napi: { port: 0 }\ncollectors: { listeners: [ { protocol: sflow, address: 127.0.0.1, port: ${port} } ] }`), { logger: silentLogger() });
     await assert.rejects(b.start(), new RegExp(`cannot listen for sflow on 127.0.0.1 port ${port}`));
     await b.stop();
   } finally {

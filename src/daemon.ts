@@ -20,6 +20,12 @@ import { AttackLog } from './detection/attack-log.js';
 import { MitigationManager, MitigationStore } from './mitigation/index.js';
 import { Notifier } from './notify/index.js';
 import { SpeakerSet } from './bgp/index.js';
+import { EventHub, NotifierFanout } from './api/events.js';
+import { ApiServer } from './api/server.js';
+import type { ApiContext, ReloadOutcome } from './api/context.js';
+import type { Attack } from './detection/attack.js';
+import { VERSION } from './version.js';
+import { logReload, reloadFromFile, reloadSummary } from './reload.js';
 
 export interface DaemonOptions {
   logger: Logger;
@@ -36,7 +42,12 @@ export interface DaemonOptions {
    * (scenario tests drive time). Default true.
    */
   autoTick?: boolean;
+  /** The config file, for reloads (SIGHUP, POST /api/v1/reload); none: reload is refused. */
+  configPath?: string;
 }
+
+/** Hosts under attack are followed by the per-second host history for this long after each update. */
+const FOLLOW_ATTACKED_MS = 30 * 60_000;
 
 /** Tells every attack event to each sink in turn. */
 class AttackFanout implements AttackSink {
@@ -69,12 +80,16 @@ export class Daemon {
   readonly decoders: FlowDecoders;
   readonly ingest: Ingest;
   readonly listener: FlowListener;
-  readonly networks: NetworkSets;
   readonly traffic: TrafficCounter;
   readonly detector: Detector;
   readonly notifier: Notifier;
   readonly mitigation: MitigationManager;
   readonly speakers: SpeakerSet;
+  /** Attack, mitigation and per-second totals events for the API's stream and the dashboard. */
+  readonly events: EventHub;
+  /** The operator API; null when api.enabled is false. */
+  readonly api: ApiServer | null;
+  readonly startedMs: number;
   private readonly autoTick: boolean;
   private db: StateDb | null = null;
   private flowState: FlowStateStore<ReturnType<FlowDecoders['templates']['exportTemplates']>[number]> | null = null;
@@ -84,7 +99,8 @@ export class Daemon {
   private readonly log: Logger;
 
   constructor(
-    readonly config: Config,
+    /** Replaced by a reload (its live sections; the rest keeps the running values). */
+    public config: Config,
     opts: DaemonOptions,
   ) {
     this.log = opts.logger;
@@ -98,24 +114,30 @@ export class Daemon {
     });
     this.decoders = createDecoders(c.templates);
     // Throws NetworkConfigError (listing every bad line) when a networks/allow-list file is bad.
-    this.networks = NetworkSets.fromConfig(config.traffic);
-    this.traffic = new TrafficCounter(config.traffic, { networks: this.networks });
+    const networks = NetworkSets.fromConfig(config.traffic);
+    this.traffic = new TrafficCounter(config.traffic, { networks });
     this.notifier = new Notifier(config.notify, this.log);
+    this.events = new EventHub(this.now);
+    this.startedMs = this.now();
     // The store is attached in start(), once the state database is open.
     this.mitigation = new MitigationManager(config.mitigation, {
-      networks: this.networks,
+      networks,
       store: null,
       logger: this.log,
       now: this.now,
-      notifier: this.notifier,
+      notifier: new NotifierFanout([this.notifier, this.events]),
       updateIntervalMs: config.notify.update_interval_seconds * 1000,
     });
     this.speakers = SpeakerSet.fromConfig(config.bgp, { logger: this.log, now: this.now });
-    const attackSinks: AttackSink[] = [this.mitigation];
+    // Hosts under attack get a per-second history (host page, /single_host_counters).
+    const follow = (a: Attack) => {
+      if (a.status === 'active') this.traffic.history.follow(this.traffic.findHost(a.host), a.host, this.now() + FOLLOW_ATTACKED_MS);
+    };
+    const attackSinks: AttackSink[] = [this.mitigation, this.events, { attackStarted: follow, attackUpdated: follow, attackEnded: () => {} }];
     if (opts.attackSink) attackSinks.push(opts.attackSink);
     this.detector = new Detector(config.detection, {
       traffic: this.traffic,
-      sink: new AttackLog(this.log, attackSinks.length === 1 ? this.mitigation : new AttackFanout(attackSinks)),
+      sink: new AttackLog(this.log, new AttackFanout(attackSinks)),
       onSinkError: (err, event, attack) => this.log.error({ err, event, attackId: attack.id }, 'attack event handler failed'),
     });
     this.autoTick = opts.autoTick ?? true;
@@ -130,6 +152,51 @@ export class Daemon {
       onNewExporter: (e: Exporter, p: WireProtocol) => this.reporter.newExporter(e, p),
     });
     this.listener = new FlowListener(c.listeners, c.receive_buffer, { ingest: this.ingest, logger: this.log, now: this.now });
+    this.configPath = opts.configPath ?? null;
+    this.api = config.api.enabled ? new ApiServer(this.apiContext(), config.api, this.log) : null;
+  }
+
+  private readonly configPath: string | null;
+
+  /** The monitored networks and allow-lists in force (a reload replaces them: read them here, do not keep them). */
+  get networks(): NetworkSets {
+    return this.traffic.networks;
+  }
+
+  /** What the API may see and do (src/api/context.ts). */
+  private apiContext(): ApiContext {
+    return {
+      version: VERSION,
+      startedMs: this.startedMs,
+      now: this.now,
+      config: () => this.config,
+      detector: this.detector,
+      traffic: this.traffic,
+      mitigation: this.mitigation,
+      speakers: this.speakers,
+      registry: this.registry,
+      templates: this.decoders.templates,
+      listener: this.listener,
+      ingest: this.ingest,
+      notifier: this.notifier,
+      events: this.events,
+      reload: this.configPath ? () => this.reload() : null,
+      metrics: null,
+    };
+  }
+
+  /** Re-reads the config file and applies what can change live (src/reload.ts, docs/configuration.md "Reloading"). */
+  reload(): ReloadOutcome {
+    if (this.configPath === null) {
+      this.log.warn('reload requested but the daemon was started without a config file: nothing to reload');
+      return { ok: false, changed: [], needsRestart: [], problems: ['the daemon was started without a config file'] };
+    }
+    // Synchronous to the return: no tick or sample runs in between, so the swap is all-or-nothing.
+    const r = reloadFromFile({ traffic: this.traffic, detector: this.detector, mitigation: this.mitigation, logger: this.log }, this.config, this.configPath);
+    if (r.ok) this.config = r.config;
+    logReload(this.log, r, this.configPath);
+    // Without r.config: it holds the API's passwords and tokens.
+    return reloadSummary(r);
   }
 
   async start(): Promise<void> {
@@ -151,6 +218,7 @@ export class Daemon {
     if (this.networks.networkCount === 0) {
       this.log.warn('no monitored networks (traffic.networks / traffic.networks_file): traffic is counted in totals only and no attack can be detected');
     }
+    if (this.api) await this.api.start();
     if (this.autoTick) this.every(1, () => this.tick(this.now()));
     this.every(cfg.state.save_interval_seconds, () => this.saveState());
     this.every(60, () => this.decoders.templates.expire(this.now()));
@@ -173,8 +241,23 @@ export class Daemon {
     // commit instead of one each).
     if (this.db) this.db.transaction(run)();
     else run();
+    if (this.events.subscriberCount > 0) this.publishTotals(nowMs, info.attacksActive);
     const ms = performance.now() - t0;
     if (ms > 500) this.log.warn({ ms: Math.round(ms), hosts: info.hosts }, 'detection tick took longer than half a second');
+  }
+
+  /** One 'totals' event per second for the dashboard's live graphs. */
+  private publishTotals(nowMs: number, attacksActive: number): void {
+    const t = this.traffic.totals();
+    this.events.publish('totals', {
+      at: new Date(nowMs).toISOString(),
+      atMs: nowMs,
+      hosts: this.traffic.table.count,
+      attacksActive,
+      mitigationsActive: this.mitigation.stats().active,
+      incoming: t.incoming,
+      outgoing: t.outgoing,
+    });
   }
 
   private every(seconds: number, fn: () => void): void {
@@ -197,6 +280,7 @@ export class Daemon {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    if (this.api) await this.api.stop().catch((err: unknown) => this.log.warn({ err }, 'api did not close cleanly'));
     this.listener.stop();
     if (this.db) {
       // withdraw_on_shutdown: the manager empties the desired set; the speakers withdraw route by route.

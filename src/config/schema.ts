@@ -10,6 +10,7 @@ import { detectionConfigSchema } from '../detection/config.js';
 import { bgpConfigSchema } from '../bgp/config.js';
 import { checkMitigationGroups, mitigationConfigSchema } from '../mitigation/config.js';
 import { notifyConfigSchema } from '../notify/config.js';
+import { apiConfigSchema } from '../api/config.js';
 
 export const loggingSchema = z
   .object({
@@ -36,6 +37,7 @@ export const configSchema = z
     mitigation: mitigationConfigSchema.default(mitigationConfigSchema.parse({})),
     notify: notifyConfigSchema.default(notifyConfigSchema.parse({})),
     bgp: bgpConfigSchema.default({ speakers: [] }),
+    api: apiConfigSchema.default(apiConfigSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

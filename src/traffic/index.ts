@@ -14,4 +14,5 @@ export { fillSample, type SampleFields } from './sample-builder.js';
 export { SampleRingPool, MAX_CAPTURE_RINGS, MAX_CAPTURE_SAMPLES, MAX_RECENT_SAMPLES, FRAG_IS_FRAGMENT, FRAG_NON_FIRST, FRAG_MORE, FRAG_DONT } from './sample-ring.js';
 export { SpreadQueue, MAX_SPREAD_SECONDS, MAX_SPREAD_ENTRIES, SPREAD_INITIAL_ENTRIES } from './spread-queue.js';
 export { TrafficCounter, MAX_FLOW_DURATION_MS, type HostObserver, type TrafficStats, type RateSet, type RateValue, type TickInfo, type TrafficDeps } from './traffic-counter.js';
+export { HostHistory, SLOT_FOLLOWED, MAX_FOLLOWED_HOSTS, HISTORY_SECONDS, type HostSecond, type DirectionSecond } from './host-history.js';
 export * from './layout.js';

@@ -84,6 +84,7 @@ describe('daemon process restarts: FRR ends with exactly the routes that should 
 
   const configYaml = (withdrawOnShutdown: boolean) => `${BASE_CONFIG}
 state: { path: ${lab.path('state.db')}, save_interval_seconds: 1 }
+api: { port: 0 }
 logging: { level: info }
 collectors:
   listeners:

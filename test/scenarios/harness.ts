@@ -61,6 +61,7 @@ export async function runScenario(sources: ScenarioSource[], seconds: number, co
   const attacks = new RecordingAttackSink();
   const config = parseConfig(`${configYaml}
 state: { path: ${join(dir, 'state.db')} }
+${/^api:/m.test(configYaml) ? '' : 'api: { port: 0 }'}
 logging: { level: warn }
 collectors:
   listeners:
