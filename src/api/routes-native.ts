@@ -59,7 +59,7 @@ export function toFlowspecRoute(match: z.infer<typeof flowspecMatchSchema>, acti
 
 /** A refused or failed manual operation as an HTTP error. */
 export function manualError(r: Extract<ManualResult, { ok: false }>): HttpError {
-  const status = r.reason === 'not_found' ? 404 : r.reason === 'invalid' ? 400 : 409;
+  const status = r.reason === 'not_found' ? 404 : r.reason === 'invalid' || r.reason === 'invalid_route' ? 400 : 409;
   return new HttpError(status, r.reason, r.message);
 }
 

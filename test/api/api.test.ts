@@ -299,3 +299,37 @@ test('operator API: native and FastNetMon-compatible endpoints, auth, bad input,
   assert.match(text, /event: attack\ndata: .*"event":"started".*"host":"192\.0\.2\.10"/);
   assert.match(text, /event: mitigation\ndata: .*"event":"ban"/);
 });
+
+test('shadow mode (mitigation.dry_run): the API shows what would have been announced; the speaker gets nothing', async () => {
+  interface Seen {
+    mitigations: Array<{ dryRun: boolean; host: string; kind: string }>;
+    routes: number;
+    audit: Array<{ dryRun: boolean; action: string }>;
+  }
+  const seen: Seen[] = [];
+  const yaml = `${BASE_CONFIG}
+mitigation:
+  dry_run: true
+  actions: { default: [blackhole] }
+bgp:
+  speakers:
+    - { type: memory, name: lab, resync_interval_seconds: 1 }
+`;
+  await runScenario([{ protocol: 'sflow', description: scenarioDescription('udp-flood') }], 4, yaml, {
+    afterTick: async (sec, d) => {
+      if (sec !== 4) return;
+      const call = client(d);
+      const m = await call('GET', '/api/v1/mitigations', { auth: null });
+      await d.speakers.syncNow();
+      const audit = await call('GET', `/api/v1/audit?host=${VICTIM}`, { auth: null });
+      seen.push({ mitigations: m.body.mitigations, routes: (await d.speakers.speakers[0].listAnnounced()).length, audit: audit.body.entries });
+    },
+  });
+  assert.equal(seen.length, 1);
+  const s = seen[0];
+  assert.equal(s.mitigations.length, 1);
+  assert.equal(s.mitigations[0].host, VICTIM);
+  assert.equal(s.mitigations[0].dryRun, true);
+  assert.equal(s.routes, 0, 'nothing announced in shadow mode');
+  assert.ok(s.audit.some((e) => e.action === 'announce' && e.dryRun));
+});
