@@ -25,6 +25,7 @@ import { ApiServer } from './api/server.js';
 import type { ApiContext, ReloadOutcome } from './api/context.js';
 import type { Attack } from './detection/attack.js';
 import { VERSION } from './version.js';
+import { Metrics, metricsSourcesOf } from './metrics/index.js';
 import { logReload, reloadFromFile, reloadSummary } from './reload.js';
 
 export interface DaemonOptions {
@@ -87,6 +88,8 @@ export class Daemon {
   readonly speakers: SpeakerSet;
   /** Attack, mitigation and per-second totals events for the API's stream and the dashboard. */
   readonly events: EventHub;
+  /** Prometheus metrics, served by the API on /metrics (read on scrape; nothing on the hot path). */
+  readonly metrics: Metrics;
   /** The operator API; null when api.enabled is false. */
   readonly api: ApiServer | null;
   readonly startedMs: number;
@@ -153,6 +156,7 @@ export class Daemon {
     });
     this.listener = new FlowListener(c.listeners, c.receive_buffer, { ingest: this.ingest, logger: this.log, now: this.now });
     this.configPath = opts.configPath ?? null;
+    this.metrics = new Metrics(metricsSourcesOf(this));
     this.api = config.api.enabled ? new ApiServer(this.apiContext(), config.api, this.log) : null;
   }
 
@@ -181,7 +185,7 @@ export class Daemon {
       notifier: this.notifier,
       events: this.events,
       reload: this.configPath ? () => this.reload() : null,
-      metrics: null,
+      metrics: this.metrics,
     };
   }
 
@@ -243,6 +247,7 @@ export class Daemon {
     else run();
     if (this.events.subscriberCount > 0) this.publishTotals(nowMs, info.attacksActive);
     const ms = performance.now() - t0;
+    this.metrics.observeTick(ms / 1000);
     if (ms > 500) this.log.warn({ ms: Math.round(ms), hosts: info.hosts }, 'detection tick took longer than half a second');
   }
 

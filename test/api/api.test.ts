@@ -232,6 +232,11 @@ test('operator API: native and FastNetMon-compatible endpoints, auth, bad input,
       for (const p of ['/api/v1/mitigations/blackhole', '/api/v1/hosts/{ip}', '/blackhole/{ip}', '/single_host_counters/{ip}']) assert.ok(spec.body.paths[p], `OpenAPI documents ${p}`);
       assert.equal((await call('POST', '/api/v1/reload')).status, 409, 'started without a config file: nothing to reload');
       assert.equal((await call('GET', '/api/v1/nothing-here')).status, 404);
+      const metrics = await call('GET', '/metrics', { auth: null });
+      assert.equal(metrics.status, 200, 'Prometheus scrapes /metrics without credentials by default');
+      assert.match(metrics.headers.get('content-type') ?? '', /text\/plain; version=0\.0\.4/);
+      assert.match(metrics.body, /^breakwater_attacks_active\{type="udp_flood",direction="incoming"\} 1$/m);
+      assert.match(metrics.body, /^breakwater_tick_duration_seconds_count \d+$/m);
       checks.push('daemon');
 
       // ---- FastNetMon-compatible
