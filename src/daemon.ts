@@ -161,6 +161,7 @@ export class Daemon {
   }
 
   private readonly configPath: string | null;
+  private speakersStarted = false;
 
   /** The monitored networks and allow-lists in force (a reload replaces them: read them here, do not keep them). */
   get networks(): NetworkSets {
@@ -214,7 +215,14 @@ export class Daemon {
     // Logs what it restored, expired and refused itself.
     this.mitigation.start(new MitigationStore(this.db));
     this.speakers.setDesired(this.mitigation.desiredRoutes());
-    await this.speakers.start();
+    if (cfg.mitigation.dry_run) {
+      // Shadow mode: a speaker's reconciler withdraws every route it did not decide, so connecting
+      // to a speaker another system also uses (FastNetMon's gobgpd, say) would remove its routes.
+      if (cfg.bgp.speakers.length > 0) this.log.warn({ speakers: cfg.bgp.speakers.map((s) => s.name) }, 'dry-run (shadow mode): BGP speakers are not connected; nothing is announced or withdrawn');
+    } else {
+      await this.speakers.start();
+      this.speakersStarted = true;
+    }
     if (cfg.bgp.speakers.length === 0 && cfg.mitigation.enabled && !cfg.mitigation.dry_run) {
       this.log.warn('no BGP speakers configured (bgp.speakers): mitigations are decided and recorded but announced nowhere');
     }
@@ -290,7 +298,7 @@ export class Daemon {
     if (this.db) {
       // withdraw_on_shutdown: the manager empties the desired set; the speakers withdraw route by route.
       const withdraw = this.mitigation.shutdown();
-      await this.speakers.stop({ withdraw });
+      if (this.speakersStarted) await this.speakers.stop({ withdraw });
       await this.notifier.stop(5000);
     }
     if (this.db) {

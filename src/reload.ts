@@ -43,6 +43,13 @@ export const LIVE_KEYS = [
   'mitigation',
 ] as const;
 
+/**
+ * Keys under a live key that still need a restart. mitigation.dry_run decides whether the daemon
+ * connects to its BGP speakers at all (in dry-run it does not, so that shadow mode beside another
+ * system never withdraws that system's routes); switching it needs the speakers started or stopped.
+ */
+export const RESTART_ONLY_KEYS = ['mitigation.dry_run'] as const;
+
 /** Changed keys listed at most, in each of `changed` and `needsRestart` (a summary line follows). */
 export const MAX_LISTED_KEYS = 100;
 
@@ -112,6 +119,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function isLive(key: string, liveLogging: boolean): boolean {
+  if (RESTART_ONLY_KEYS.some((k) => key === k || key.startsWith(`${k}.`))) return false;
   return LIVE_KEYS.some((k) => (key === k || key.startsWith(`${k}.`)) && (liveLogging || k !== 'logging.level'));
 }
 
@@ -147,6 +155,7 @@ export function planReload(current: Config, next: Config, opts: { liveLogging?: 
     if (k === 'logging.level' && !liveLogging) continue;
     setPath(effective, k, structuredClone(getPath(next, k)));
   }
+  for (const k of RESTART_ONLY_KEYS) setPath(effective, k, structuredClone(getPath(current, k)));
   const under = (prefix: string) => changed.some((k) => k === prefix || k.startsWith(`${prefix}.`));
   return {
     changed,
