@@ -26,7 +26,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { Lab, labUnavailable, waitFor, gobgpdToml, EXABGP, EXABGP_AS, GOBGP, GOBGP_AS, ROUTER, ROUTER_AS, NEXT_HOP_V4, NEXT_HOP_V6 } from '../test/e2e/lab.js';
+import { Lab, labUnavailable, waitFor, gobgpdToml, EXABGP, EXABGP_AS, GOBGP, GOBGP_AS, ROUTER, ROUTER_AS, NEXT_HOP_V4, NEXT_HOP_V6 } from '../src/lab/lab.js';
 import { renderExabgpConfig } from '../src/bgp/exabgp/index.js';
 import { parseConfig } from '../src/config/load.js';
 import { Daemon } from '../src/daemon.js';

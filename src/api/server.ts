@@ -10,7 +10,7 @@
  * changes nothing: handlers run only after every parameter and the body have been validated.
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../log.js';
@@ -19,6 +19,7 @@ import type { ApiContext } from './context.js';
 import { Authenticator, authConfigProblems, passwordKind, type Principal } from './auth.js';
 import { registerNativeRoutes } from './routes-native.js';
 import { registerFastnetmonRoutes } from './routes-fastnetmon.js';
+import { registerDashboard } from './static.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,7 +75,8 @@ export async function buildApiServer(ctx: ApiContext, cfg: ApiConfig, logger: Lo
 
   const app = Fastify({
     loggerInstance: logger.child({ component: 'api' }) as never,
-    disableRequestLogging: true,
+    // Requests are not logged one by one (Prometheus and scripts poll every second); errors are.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.body_limit_bytes,
     // Event-stream clients never go idle: close them with the server instead of waiting.
     forceCloseConnections: true,
@@ -175,6 +177,7 @@ export async function buildApiServer(ctx: ApiContext, cfg: ApiConfig, logger: Lo
     transform: jsonSchemaTransform,
   });
 
+  await registerDashboard(app);
   registerNativeRoutes(app, ctx);
   registerFastnetmonRoutes(app, ctx);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
