@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import { Daemon } from './daemon.js';
 import { silentLogger } from './log.js';
 import { CollectingSink } from './flow/sample-record.js';
 import { SimulatedExporter, scenarioDescription, sendDatagrams } from '../tools/flowgen/index.js';
+import { replayCapture } from './replay/index.js';
 
 function config(dir: string, extra = '') {
   return parseConfig(`
@@ -122,6 +123,32 @@ test('a listener that cannot bind fails start with a message naming the port', a
     await b.stop();
   } finally {
     await a.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('collectors.record: the daemon writes what it receives to a pcap file that replay reads back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-daemon-'));
+  const capDir = join(dir, 'capture');
+  const d = new Daemon(config(dir, `  record: { enabled: true, directory: ${capDir} }\ntraffic: { networks: [192.0.2.0/24] }`), { logger: silentLogger() });
+  try {
+    await d.start();
+    const [sflowPort] = d.listener.ports();
+    const ex = new SimulatedExporter('sflow', scenarioDescription('udp-flood', { samplingRate: 100, scale: 1 }), { startMs: Date.now() });
+    const dgs = [...ex.step(2000), ...ex.flush()];
+    const r = await sendDatagrams({ host: '127.0.0.1', port: sflowPort, datagrams: dgs, rate: 10000, maxCount: dgs.length, maxSeconds: 5 });
+    await until(() => d.ingest.totals.datagrams >= r.sent);
+    const samples = d.ingest.totals.samples;
+    await d.stop();
+    const files = readdirSync(capDir).filter((f) => f.endsWith('.pcap'));
+    assert.equal(files.length, 1, `one capture file: ${files.join(', ')}`);
+    const report = await replayCapture({ file: join(capDir, files[0]), config: config(dir, 'traffic: { networks: [192.0.2.0/24] }') });
+    assert.equal(report.mode, 'telemetry');
+    assert.equal(report.datagrams, r.sent);
+    assert.equal(report.samples, samples);
+    assert.equal(report.decodeErrors, 0);
+  } finally {
+    await d.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
 });

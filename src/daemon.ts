@@ -9,6 +9,7 @@ import type { Logger } from './log.js';
 import { ExporterRegistry, type Exporter } from './flow/exporter.js';
 import { Ingest, type WireProtocol } from './flow/ingest.js';
 import { FlowListener } from './flow/listener.js';
+import { DatagramRecorder } from './flow/recorder.js';
 import { createDecoders, type FlowDecoders } from './flow/decoders.js';
 import { FlowStateStore } from './flow/flow-state.js';
 import { openStateDb, type StateDb } from './state/database.js';
@@ -81,6 +82,8 @@ export class Daemon {
   readonly decoders: FlowDecoders;
   readonly ingest: Ingest;
   readonly listener: FlowListener;
+  /** Writes received datagrams to rotating pcap files (collectors.record); null when disabled. */
+  readonly recorder: DatagramRecorder | null;
   readonly traffic: TrafficCounter;
   readonly detector: Detector;
   readonly notifier: Notifier;
@@ -155,6 +158,8 @@ export class Daemon {
       onNewExporter: (e: Exporter, p: WireProtocol) => this.reporter.newExporter(e, p),
     });
     this.listener = new FlowListener(c.listeners, c.receive_buffer, { ingest: this.ingest, logger: this.log, now: this.now });
+    this.recorder = c.record.enabled ? new DatagramRecorder(c.record, { logger: this.log }) : null;
+    if (this.recorder) this.listener.setDatagramTap(this.recorder);
     this.configPath = opts.configPath ?? null;
     this.metrics = new Metrics(metricsSourcesOf(this));
     this.api = config.api.enabled ? new ApiServer(this.apiContext(), config.api, this.log) : null;
@@ -226,6 +231,7 @@ export class Daemon {
     if (cfg.bgp.speakers.length === 0 && cfg.mitigation.enabled && !cfg.mitigation.dry_run) {
       this.log.warn('no BGP speakers configured (bgp.speakers): mitigations are decided and recorded but announced nowhere');
     }
+    if (this.recorder) await this.recorder.start();
     await this.listener.start();
     if (this.networks.networkCount === 0) {
       this.log.warn('no monitored networks (traffic.networks / traffic.networks_file): traffic is counted in totals only and no attack can be detected');
@@ -295,6 +301,7 @@ export class Daemon {
     this.timers = [];
     if (this.api) await this.api.stop().catch((err: unknown) => this.log.warn({ err }, 'api did not close cleanly'));
     this.listener.stop();
+    if (this.recorder) await this.recorder.stop();
     if (this.db) {
       // withdraw_on_shutdown: the manager empties the desired set; the speakers withdraw route by route.
       const withdraw = this.mitigation.shutdown();

@@ -1,6 +1,7 @@
 /**
  * Config schema of the flow collectors: UDP listeners, exporter allow-list, sampling defaults and
- * overrides, template cache bounds, and how often learned state is saved.
+ * overrides, template cache bounds, how often learned state is saved, and the recording of
+ * received datagrams to capture files.
  */
 import { z } from 'zod';
 import { parseAddress, parsePrefix } from '../net/ip.js';
@@ -32,6 +33,19 @@ export const DEFAULT_LISTENERS = [
 
 const samplingRate = z.number().int().min(1).max(1 << 30);
 
+export const recordSchema = z
+  .object({
+    /** Write every datagram the listeners receive to pcap files (off by default). */
+    enabled: z.boolean().default(false),
+    /** Directory of the files (created if missing); files are named breakwater-<UTC time>-<n>.pcap. */
+    directory: z.string().min(1).default('var/capture'),
+    /** A file is closed and a new one started before it would exceed this size. */
+    max_file_bytes: z.number().int().min(65_536).max(1 << 30).default(67_108_864),
+    /** Files kept in the directory; the oldest is deleted when a new one would exceed this. */
+    max_files: z.number().int().min(1).max(100_000).default(10),
+  })
+  .strict();
+
 export const collectorsSchema = z
   .object({
     listeners: z.array(listenerSchema).default(DEFAULT_LISTENERS),
@@ -59,6 +73,11 @@ export const collectorsSchema = z
       })
       .strict()
       .default({ timeout_seconds: 3600, max_per_exporter: 4096, max_total: 100_000 }),
+    /**
+     * Recording of the telemetry datagrams received, to rotating pcap files that
+     * `breakwater replay` reads (docs/replay.md).
+     */
+    record: recordSchema.default({ enabled: false, directory: 'var/capture', max_file_bytes: 67_108_864, max_files: 10 }),
     /** How often exporter statistics are logged (0 = never). */
     log_interval_seconds: z.number().int().min(0).max(86400).default(10),
   })
@@ -66,3 +85,4 @@ export const collectorsSchema = z
 
 export type CollectorsConfig = z.infer<typeof collectorsSchema>;
 export type ListenerConfig = z.infer<typeof listenerSchema>;
+export type RecordConfig = z.infer<typeof recordSchema>;

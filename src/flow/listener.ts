@@ -34,6 +34,14 @@ interface Bound {
   family: 4 | 6;
 }
 
+/**
+ * Told of every datagram a listener receives, before it is decoded (the capture recorder,
+ * src/flow/recorder.ts). Called on the receive path: it must be quick and must never throw.
+ */
+export interface DatagramTap {
+  datagram(payload: Buffer, srcAddr: string, srcPort: number, localAddr: string, localPort: number, nowMs: number): void;
+}
+
 export interface FlowListenerDeps {
   ingest: Ingest;
   logger: Logger;
@@ -42,6 +50,7 @@ export interface FlowListenerDeps {
 
 export class FlowListener {
   private bound: Bound[] = [];
+  private tap: DatagramTap | null = null;
 
   constructor(
     private readonly listeners: ListenerConfig[],
@@ -68,7 +77,9 @@ export class FlowListener {
     const proto = cfg.protocol;
     socket.on('message', (msg, rinfo) => {
       b.datagrams++;
-      ingest.datagram(proto, msg, rinfo.address, now());
+      const t = now();
+      if (this.tap !== null) this.tap.datagram(msg, rinfo.address, rinfo.port, b.cfg.address, b.cfg.port, t);
+      ingest.datagram(proto, msg, rinfo.address, t);
     });
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => {
@@ -102,6 +113,11 @@ export class FlowListener {
         resolve(b);
       });
     });
+  }
+
+  /** Attaches (or, with null, detaches) the one DatagramTap of every listener. */
+  setDatagramTap(tap: DatagramTap | null): void {
+    this.tap = tap;
   }
 
   status(): ListenerStatus[] {
