@@ -31,7 +31,7 @@ export const flowspecMatchSchema = z
     protocols: z.array(z.union([z.number().int().min(0).max(255), z.enum(Object.keys(PROTOCOL_NUMBERS) as [string, ...string[]])])).max(16).optional(),
     sourcePorts: z.array(numericMatch).max(32).optional(),
     destinationPorts: z.array(numericMatch).max(32).optional(),
-    tcpFlags: z.record(z.enum(['fin', 'syn', 'rst', 'push', 'ack', 'urg', 'ece', 'cwr']), z.boolean()).optional(),
+    tcpFlags: z.partialRecord(z.enum(['fin', 'syn', 'rst', 'push', 'ack', 'urg', 'ece', 'cwr']), z.boolean()).optional(),
     packetLength: z.array(numericMatch).max(32).optional(),
     fragment: z.array(z.enum(['dont-fragment', 'is-fragment', 'first-fragment', 'last-fragment'])).max(4).optional(),
     icmpType: z.number().int().min(0).max(255).optional(),

@@ -106,7 +106,7 @@ async function run(opts: Options, io: DemoCommandIo): Promise<void> {
     else io.exit(r.attackDetectedAfterSeconds !== null && r.mitigatedAfterSeconds !== null && r.withdrawn && r.frrSawRoute !== false ? 0 : 1);
   } catch (e) {
     io.stderr(`breakwater demo: ${e instanceof DemoOptionError ? e.message.replace(/^breakwater demo: /, '') : (e as Error).message}\n`);
-    io.exit(1);
+    io.exit(e instanceof DemoOptionError ? 2 : 1);
   } finally {
     removeHandler();
   }
