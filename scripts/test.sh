@@ -23,8 +23,8 @@ if [ -n "$lab_missing" ] || [ "$(id -u)" != 0 ]; then
   echo "test: note: end-to-end BGP tests need root and Debian packages exabgp gobgpd frr golang-github-osrg-gobgp-dev iproute2 (missing:${lab_missing:- none}; root: $([ "$(id -u)" = 0 ] && echo yes || echo no)); they will be skipped"
 fi
 
-echo "test: type-check and build (tsc)"
-npx tsc -p tsconfig.json
+echo "test: type-check and build (tsc, and the dashboard with vite)"
+npm run build --silent
 echo "test: lint (eslint)"
 npx eslint .
 echo "test: unit, integration and fuzz tests (node --test, FUZZ_SECONDS=${FUZZ_SECONDS:-2} per decoder)"
