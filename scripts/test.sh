@@ -11,8 +11,8 @@ major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$major" -lt 20 ]; then echo "test: Node.js 20 or newer is required (found $(node --version))" >&2; exit 1; fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "test: installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "test: installing npm dependencies (npm install: see .ci/run for why not npm ci)"
+  npm install --no-audit --no-fund
 fi
 
 # The end-to-end tests run real ExaBGP, gobgpd and FRR in network namespaces (root needed).
