@@ -27,6 +27,19 @@ async function announced(d: Daemon): Promise<Route[]> {
   return d.speakers.speakers[0].listAnnounced();
 }
 
+/**
+ * Waits (bounded) until a chart has at least `n` points. The page gets each second's totals over
+ * the event stream asynchronously: right after a tick the browser may not have drawn it yet.
+ */
+async function chartPoints(page: Page, selector: string, n: number): Promise<boolean> {
+  try {
+    await page.waitForFunction(`Number(document.querySelector(${JSON.stringify(selector)})?.getAttribute('data-points') ?? 0) >= ${n}`, undefined, WAIT);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function attr(page: Page, selector: string, name: string): Promise<string> {
   const v = await page.getAttribute(selector, name, WAIT);
   assert.ok(v !== null, `${selector} has no ${name}`);
@@ -98,14 +111,14 @@ test('dashboard: live overview, attack and mitigation, host and attack pages, wi
           await p.waitForSelector(`#active-mitigations tr[data-kind="flowspec"][data-host="${VICTIM}"] [data-state="announced"]`, WAIT);
           assert.match((await p.textContent(`#active-mitigations tr[data-kind="blackhole"]`)) ?? '', /min/, 'time left');
           // One point per second since the stream opened (seconds 2 and 3).
-          assert.ok(Number(await attr(p, '[data-chart="in-pps"]', 'data-points')) >= 2);
+          assert.ok(await chartPoints(p, '[data-chart="in-pps"]', 2), `2 points by second 3 (has ${await attr(p, '[data-chart="in-pps"]', 'data-points')})`);
           assert.match((await p.textContent('.tiles')) ?? '', /kpps/);
           assert.match((await p.textContent('#exporters tr[data-exporter="127.0.0.1"]')) ?? '', /ok/);
           assert.match((await p.textContent('#speakers tr[data-speaker="edge"]')) ?? '', /established/);
           steps.push('overview');
         }
         if (sec === 4) {
-          assert.ok(Number(await attr(p, '[data-chart="in-pps"]', 'data-points')) >= 3, 'the graphs follow the daemon second by second');
+          assert.ok(await chartPoints(p, '[data-chart="in-pps"]', 3), `the graphs follow the daemon second by second (has ${await attr(p, '[data-chart="in-pps"]', 'data-points')})`);
           // Click through to the host.
           await p.click(`#active-attacks tr[data-host="${VICTIM}"] a[href="#/host/${VICTIM}"]`);
           await p.waitForSelector('#thresholds tr[data-metric="pps"]', WAIT);
