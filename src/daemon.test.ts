@@ -139,6 +139,7 @@ test('collectors.record: the daemon writes what it receives to a pcap file that 
     const r = await sendDatagrams({ host: '127.0.0.1', port: sflowPort, datagrams: dgs, rate: 10000, maxCount: dgs.length, maxSeconds: 5 });
     await until(() => d.ingest.totals.datagrams >= r.sent);
     const samples = d.ingest.totals.samples;
+    assert.match(await d.metrics.render(), new RegExp(`^breakwater_recorder_datagrams_total ${r.sent}$`, 'm'));
     await d.stop();
     const files = readdirSync(capDir).filter((f) => f.endsWith('.pcap'));
     assert.equal(files.length, 1, `one capture file: ${files.join(', ')}`);

@@ -9,6 +9,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CATEGORY_NAMES, DIRECTION_NAMES } from '../traffic/layout.js';
+import type { RecorderStats } from '../flow/recorder.js';
 import type { AttackType } from '../detection/attack.js';
 import { REFUSAL_REASONS } from '../mitigation/safety.js';
 import type { MitigationKind } from '../mitigation/store.js';
@@ -93,6 +94,9 @@ class Scrape {
   notify(): NotifyMetrics | null {
     return this.read('notify', () => this.sources.notify());
   }
+  recorder(): RecorderStats | null {
+    return this.read('recorder', () => this.sources.recorder?.() ?? null);
+  }
   udpReceiveBufferErrors(): number | null {
     const fn = this.sources.udpReceiveBufferErrors;
     if (!fn) return null;
@@ -124,6 +128,7 @@ export class Metrics {
     this.defineMitigation();
     this.defineSpeakers();
     this.defineNotify();
+    this.defineRecorder();
     // Registered last: families render in registration order, so this one is read after every
     // collect() of the same scrape has run and already counts that scrape's failures.
     this.sourceErrors = new Counter({
@@ -419,6 +424,22 @@ export class Metrics {
   }
 
   // ---------------------------------------------------------------- notifications
+
+  private defineRecorder(): void {
+    const counters: Array<[keyof RecorderStats, string, string]> = [
+      ['datagrams', 'breakwater_recorder_datagrams_total', 'Datagrams handed to the telemetry recorder (collectors.record).'],
+      ['bytesWritten', 'breakwater_recorder_written_bytes_total', 'Bytes written to capture files.'],
+      ['dropped', 'breakwater_recorder_dropped_total', 'Datagrams not recorded because the disk did not keep up or a file could not be written.'],
+      ['errors', 'breakwater_recorder_errors_total', 'Failed file operations (open, write, delete).'],
+      ['filesDeleted', 'breakwater_recorder_files_deleted_total', 'Capture files deleted to stay within collectors.record.max_files.'],
+    ];
+    for (const [field, name, help] of counters) {
+      this.counter(name, help, [], (s, emit) => {
+        const r = s.recorder();
+        if (r) emit({}, r[field]);
+      });
+    }
+  }
 
   private defineNotify(): void {
     this.counter('breakwater_notify_script_runs_total', 'Notify script runs that finished, by result (failed: non-zero exit, killed, timed out or could not start).', ['result'], (s, emit) => {

@@ -6,6 +6,7 @@
  * the unit tests can hand in small fakes.
  */
 import type { ListenerStatus } from '../flow/listener.js';
+import type { RecorderStats } from '../flow/recorder.js';
 import type { TemplateCacheStats } from '../flow/templates/template-cache.js';
 import type { TrafficStats, RateSet } from '../traffic/traffic-counter.js';
 import type { DirectionName } from '../traffic/layout.js';
@@ -115,6 +116,8 @@ export interface MetricsSources {
   notify(): NotifyMetrics;
   /** Host-wide UDP receive buffer errors (/proc/net/snmp), null when unknown. Optional. */
   udpReceiveBufferErrors?(): number | null;
+  /** The telemetry recorder (collectors.record); null when recording is off. Optional. */
+  recorder?(): RecorderStats | null;
 }
 
 // ---- what metricsSourcesOf needs from the daemon (structural: the Daemon class fits as is) ----
@@ -156,6 +159,7 @@ export interface MetricsComponents {
   mitigation: { stats(): MitigationStats; desiredRoutes(): ReadonlyArray<Pick<Route, 'kind'>> };
   speakers: { status(): SpeakerStatus[] };
   notifier: { stats(): { scripts: ScriptRunnerStats; webhooks: WebhookStats[] } };
+  recorder?: { readonly stats: RecorderStats } | null;
 }
 
 /** The exporter-wide sampling rate and where it comes from (per-sampler rates: the largest). */
@@ -246,5 +250,6 @@ export function metricsSourcesOf(d: MetricsComponents): MetricsSources {
       return { scripts: n.scripts, webhooks: n.webhooks };
     },
     udpReceiveBufferErrors: readUdpRcvbufErrors,
+    recorder: () => d.recorder?.stats ?? null,
   };
 }
