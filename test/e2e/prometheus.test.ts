@@ -1,9 +1,7 @@
 /**
  * A real Prometheus (Debian `prometheus`, /usr/bin/prometheus) scrapes a real daemon's metrics.
  * The daemon listens for sFlow on an ephemeral loopback port and is fed flowgen datagrams over
- * UDP; its `Metrics.render()` is served by a small node:http server on an ephemeral port (the API
- * server mounts the same function on /metrics, but this test does not depend on it). Prometheus
- * scrapes every second, with its storage in a temp dir; the test waits (bounded) until its HTTP
+ * UDP; Prometheus scrapes the daemon's own /metrics on its API port (ephemeral here), every second, with its storage in a temp dir; the test waits (bounded) until its HTTP
  * API reports the target up and the breakwater_ series with the values the daemon counted, then
  * stops it by PID.
  */
@@ -11,7 +9,6 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import http from 'node:http';
 import net from 'node:net';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +17,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseConfig } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon.js';
 import { silentLogger } from '../../src/log.js';
-import { Metrics, metricsSourcesOf } from '../../src/metrics/index.js';
 import { exampleRules } from '../../src/metrics/docs-examples.js';
 import { SimulatedExporter, scenarioDescription } from '../../tools/flowgen/index.js';
 
@@ -68,14 +64,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, diagnost
 describe('Prometheus scrapes the daemon', { skip }, () => {
   let dir: string;
   let daemon: Daemon;
-  let metrics: Metrics;
-  let server: http.Server;
   let metricsPort: number;
   let prom: ChildProcess | null = null;
   let promPort: number;
   let promLog: string;
   let sent = 0;
-  let scrapes = 0;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bw-prometheus-'));
@@ -83,29 +76,15 @@ describe('Prometheus scrapes the daemon', { skip }, () => {
 traffic:
   networks: [192.0.2.0/24, "2001:db8::/64"]
 state: { path: ${join(dir, 'state.db')} }
-api: { enabled: false }
+api: { port: 0 }
 collectors:
   listeners:
     - { protocol: sflow, address: 127.0.0.1, port: 0 }
   log_interval_seconds: 0
 `);
     daemon = new Daemon(config, { logger: silentLogger() });
-    metrics = new Metrics(metricsSourcesOf(daemon));
     await daemon.start();
-
-    server = http.createServer((req, res) => {
-      if (req.method !== 'GET' || req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      scrapes++;
-      metrics.render().then(
-        (body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body),
-        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(err.message),
-      );
-    });
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    metricsPort = (server.address() as net.AddressInfo).port;
+    metricsPort = daemon.api!.port;
 
     // A few seconds of flowgen's normal traffic, sent at once to the daemon's sFlow port.
     const [sflowPort] = daemon.listener.ports();
@@ -174,15 +153,13 @@ scrape_configs:
       }
     }
     // Prometheus keeps its scrape connection open; it is gone now, but do not wait for the socket.
-    server?.closeAllConnections();
-    await new Promise<void>((res) => server?.close(() => res()));
     await daemon?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const diagnostics = () => {
     const log = existsSync(promLog) ? readFileSync(promLog, 'utf8').slice(-4000) : '(no log)';
-    return `prometheus exit=${prom?.exitCode} signal=${prom?.signalCode} scrapes served=${scrapes}\n--- prometheus log ---\n${log}`;
+    return `prometheus exit=${prom?.exitCode} signal=${prom?.signalCode}\n--- prometheus log ---\n${log}`;
   };
 
   test('the target is up and the breakwater_ series carry the daemon\'s values', async () => {
