@@ -23,6 +23,7 @@ import { Notifier } from './notify/index.js';
 import { SpeakerSet } from './bgp/index.js';
 import { EventHub, NotifierFanout } from './api/events.js';
 import { ApiServer } from './api/server.js';
+import { TotalsHistory } from './api/totals-history.js';
 import type { ApiContext, ReloadOutcome } from './api/context.js';
 import type { Attack } from './detection/attack.js';
 import { VERSION } from './version.js';
@@ -93,6 +94,8 @@ export class Daemon {
   readonly events: EventHub;
   /** Prometheus metrics, served by the API on /metrics (read on scrape; nothing on the hot path). */
   readonly metrics: Metrics;
+  /** The last minutes of per-second totals (dashboard graphs). */
+  readonly totalsHistory = new TotalsHistory();
   /** The operator API; null when api.enabled is false. */
   readonly api: ApiServer | null;
   readonly startedMs: number;
@@ -190,6 +193,7 @@ export class Daemon {
       ingest: this.ingest,
       notifier: this.notifier,
       events: this.events,
+      totalsHistory: this.totalsHistory,
       reload: this.configPath ? () => this.reload() : null,
       metrics: this.metrics,
     };
@@ -259,16 +263,16 @@ export class Daemon {
     // commit instead of one each).
     if (this.db) this.db.transaction(run)();
     else run();
-    if (this.events.subscriberCount > 0) this.publishTotals(nowMs, info.attacksActive);
+    this.recordTotals(nowMs, info.attacksActive);
     const ms = performance.now() - t0;
     this.metrics.observeTick(ms / 1000);
     if (ms > 500) this.log.warn({ ms: Math.round(ms), hosts: info.hosts }, 'detection tick took longer than half a second');
   }
 
-  /** One 'totals' event per second for the dashboard's live graphs. */
-  private publishTotals(nowMs: number, attacksActive: number): void {
+  /** Each second's totals: kept for the graphs (GET /api/v1/traffic/history) and streamed as a 'totals' event. */
+  private recordTotals(nowMs: number, attacksActive: number): void {
     const t = this.traffic.totals();
-    this.events.publish('totals', {
+    const point = {
       at: new Date(nowMs).toISOString(),
       atMs: nowMs,
       hosts: this.traffic.table.count,
@@ -276,7 +280,9 @@ export class Daemon {
       mitigationsActive: this.mitigation.stats().active,
       incoming: t.incoming,
       outgoing: t.outgoing,
-    });
+    };
+    this.totalsHistory.record(point);
+    this.events.publish('totals', point);
   }
 
   private every(seconds: number, fn: () => void): void {

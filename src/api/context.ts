@@ -15,6 +15,7 @@ import type { ListenerStatus } from '../flow/listener.js';
 import type { IngestTotals } from '../flow/ingest.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { EventHub } from './events.js';
+import type { TotalsHistory } from './totals-history.js';
 
 export interface ReloadOutcome {
   ok: boolean;
@@ -39,6 +40,7 @@ export interface ApiContext {
   ingest: { totals: IngestTotals };
   notifier: Notifier;
   events: EventHub;
+  totalsHistory: TotalsHistory;
   /** Re-reads the config file; null when the daemon was started without one. */
   reload: (() => ReloadOutcome) | null;
   metrics: { render(): Promise<string>; contentType: string } | null;

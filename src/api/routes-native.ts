@@ -15,6 +15,7 @@ import { redactConfig } from './redact.js';
 import type { ManualResult } from '../mitigation/manager.js';
 import type { FlowspecRoute } from '../bgp/route.js';
 import { HISTORY_SECONDS } from '../traffic/host-history.js';
+import { TOTALS_HISTORY_SECONDS } from './totals-history.js';
 import type { MetricName } from '../traffic/layout.js';
 
 const ipParam = z.object({ ip: z.string().min(1).max(64) });
@@ -103,6 +104,10 @@ export function registerNativeRoutes(fastify: FastifyInstance, ctx: ApiContext):
     const v = req.query.version === 'all' ? 'all' : (Number(req.query.version) as 4 | 6);
     return { at: iso(ctx.traffic.lastTickMs), hosts: ctx.traffic.table.count, totals: ctx.traffic.totals(v) };
   });
+
+  app.get('/api/v1/traffic/history', { schema: { ...tags('traffic'), summary: 'The last minutes of per-second totals, oldest first (what the totals events carried)', querystring: z.object({ seconds: z.coerce.number().int().min(1).max(TOTALS_HISTORY_SECONDS).default(TOTALS_HISTORY_SECONDS) }) } }, async (req) => ({
+    points: ctx.totalsHistory.last(req.query.seconds),
+  }));
 
   app.get('/api/v1/traffic/networks', { schema: { ...tags('traffic'), summary: 'Per monitored network: last second by direction and protocol' } }, async () => ({ at: iso(ctx.traffic.lastTickMs), networks: ctx.traffic.networkRates() }));
 

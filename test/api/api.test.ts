@@ -139,6 +139,12 @@ test('operator API: native and FastNetMon-compatible endpoints, auth, bad input,
       const totals = await call('GET', '/api/v1/traffic/totals?version=4');
       assert.ok(totals.body.totals.incoming.udp.pps > 0);
       assert.equal((await call('GET', '/api/v1/traffic/totals?version=5')).status, 400);
+      const th = await call('GET', '/api/v1/traffic/history?seconds=3');
+      assert.equal(th.body.points.length, 3, 'the last 3 seconds of totals');
+      assert.ok(th.body.points[2].atMs > th.body.points[0].atMs);
+      assert.ok(th.body.points[2].incoming.udp.pps > 40000);
+      assert.equal((await call('GET', '/api/v1/traffic/history')).body.points.length, 5, 'every second so far (5 ticks)');
+      assert.equal((await call('GET', '/api/v1/traffic/history?seconds=601')).status, 400);
       const nets = await call('GET', '/api/v1/traffic/networks');
       assert.equal(nets.body.networks[0].network, '192.0.2.0/24');
       const top = await call('GET', '/api/v1/traffic/top?direction=incoming&metric=pps&limit=3');

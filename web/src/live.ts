@@ -61,7 +61,23 @@ class Live {
     // One request first: once it is answered the browser holds the API's credentials for
     // /api/v1/, so the stream and the pages' parallel requests do not each get a 401 first.
     await this.refreshStatus();
+    await this.loadHistory();
     this.connect();
+  }
+
+  /** The daemon's last minutes of totals, so the graphs open full rather than empty. */
+  private async loadHistory(): Promise<void> {
+    try {
+      const h = await api<{ points: TotalsPoint[] }>(`traffic/history?seconds=${TOTALS_KEPT}`);
+      if (this.totals.length === 0 && h.points.length > 0) {
+        this.totals = h.points.map((t) => ({ atMs: t.atMs, hosts: t.hosts, attacksActive: t.attacksActive, mitigationsActive: t.mitigationsActive, incoming: t.incoming, outgoing: t.outgoing }));
+        this.offsetMs = this.totals[this.totals.length - 1].atMs - Date.now();
+        this.tick++;
+        this.emit();
+      }
+    } catch {
+      // Older daemon or a transient error: the graphs fill from the stream instead.
+    }
   }
 
   private connect(): void {
@@ -81,8 +97,10 @@ class Live {
       const t = JSON.parse((ev as MessageEvent<string>).data) as TotalsPoint;
       this.offsetMs = t.atMs - Date.now();
       const last = this.totals[this.totals.length - 1];
+      // Already loaded with the history (the stream opened during the same second): skip it.
+      if (last && t.atMs === last.atMs) return;
       // A restarted daemon or a clock step backwards: start the graphs again.
-      if (last && t.atMs <= last.atMs) this.totals = [];
+      if (last && t.atMs < last.atMs) this.totals = [];
       this.totals.push({ atMs: t.atMs, hosts: t.hosts, attacksActive: t.attacksActive, mitigationsActive: t.mitigationsActive, incoming: t.incoming, outgoing: t.outgoing });
       if (this.totals.length > TOTALS_KEPT) this.totals.splice(0, this.totals.length - TOTALS_KEPT);
       this.tick++;
