@@ -68,6 +68,7 @@ const BENCHES: BenchDef[] = [
   { name: 'detection', script: 'detection-bench.js', optional: true, timeoutSeconds: 900, args: () => [] },
   { name: 'mitigation-latency', script: 'mitigation-latency.js', optional: true, timeoutSeconds: 600, args: () => [] },
   { name: 'replay', script: 'replay-bench.js', optional: true, timeoutSeconds: 900, args: () => [] },
+  { name: 'packet-capture', script: 'packet-capture-bench.js', optional: true, timeoutSeconds: 900, args: () => [] },
 ];
 
 /** The comparison bar from issue 2: FastNetMon (C++), 8 MiB buffer, this same 2-core machine. */

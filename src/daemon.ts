@@ -10,6 +10,7 @@ import { ExporterRegistry, type Exporter } from './flow/exporter.js';
 import { Ingest, type WireProtocol } from './flow/ingest.js';
 import { FlowListener } from './flow/listener.js';
 import { DatagramRecorder } from './flow/recorder.js';
+import { PacketCaptureSet } from './capture-live/index.js';
 import { createDecoders, type FlowDecoders } from './flow/decoders.js';
 import { FlowStateStore } from './flow/flow-state.js';
 import { openStateDb, type StateDb } from './state/database.js';
@@ -83,6 +84,8 @@ export class Daemon {
   readonly decoders: FlowDecoders;
   readonly ingest: Ingest;
   readonly listener: FlowListener;
+  /** Live packet capture on interfaces (collectors.packet_capture); empty when none is configured. */
+  readonly packetCapture: PacketCaptureSet;
   /** Writes received datagrams to rotating pcap files (collectors.record); null when disabled. */
   readonly recorder: DatagramRecorder | null;
   readonly traffic: TrafficCounter;
@@ -162,6 +165,8 @@ export class Daemon {
     });
     this.listener = new FlowListener(c.listeners, c.receive_buffer, { ingest: this.ingest, logger: this.log, now: this.now });
     this.recorder = c.record.enabled ? new DatagramRecorder(c.record, { logger: this.log }) : null;
+    // Mirror-port packets become samples for the same consumer as decoded flow telemetry.
+    this.packetCapture = new PacketCaptureSet(c.packet_capture, { sink, logger: this.log, now: this.now });
     if (this.recorder) this.listener.setDatagramTap(this.recorder);
     this.configPath = opts.configPath ?? null;
     this.metrics = new Metrics(metricsSourcesOf(this));
@@ -190,6 +195,7 @@ export class Daemon {
       registry: this.registry,
       templates: this.decoders.templates,
       listener: this.listener,
+      packetCapture: this.packetCapture,
       ingest: this.ingest,
       notifier: this.notifier,
       events: this.events,
@@ -237,6 +243,7 @@ export class Daemon {
     }
     if (this.recorder) await this.recorder.start();
     await this.listener.start();
+    await this.packetCapture.start();
     if (this.networks.networkCount === 0) {
       this.log.warn('no monitored networks (traffic.networks / traffic.networks_file): traffic is counted in totals only and no attack can be detected');
     }
@@ -307,6 +314,7 @@ export class Daemon {
     this.timers = [];
     if (this.api) await this.api.stop().catch((err: unknown) => this.log.warn({ err }, 'api did not close cleanly'));
     this.listener.stop();
+    await this.packetCapture.stop();
     if (this.recorder) await this.recorder.stop();
     if (this.db) {
       // withdraw_on_shutdown: the manager empties the desired set; the speakers withdraw route by route.

@@ -15,6 +15,7 @@ import type { ListenerStatus } from '../flow/listener.js';
 import type { IngestTotals } from '../flow/ingest.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { EventHub } from './events.js';
+import type { InterfaceCaptureStatus } from '../capture-live/index.js';
 import type { TotalsHistory } from './totals-history.js';
 
 export interface ReloadOutcome {
@@ -37,6 +38,7 @@ export interface ApiContext {
   registry: ExporterRegistry;
   templates: TemplateCache;
   listener: { status(): ListenerStatus[] };
+  packetCapture: { status(): InterfaceCaptureStatus[] };
   ingest: { totals: IngestTotals };
   notifier: Notifier;
   events: EventHub;

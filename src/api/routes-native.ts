@@ -89,6 +89,7 @@ export function registerNativeRoutes(fastify: FastifyInstance, ctx: ApiContext):
       daemon: { version: ctx.version, startedAt: iso(ctx.startedMs), uptimeSeconds: Math.round((n - ctx.startedMs) / 1000), pid: process.pid, dryRun: cfg.mitigation.dry_run, mitigationEnabled: cfg.mitigation.enabled },
       traffic: { hosts: ctx.traffic.table.count, totals: ctx.traffic.totals() },
       listeners: ctx.listener.status(),
+      packetCaptures: ctx.packetCapture.status(),
       ingest: { datagrams: ctx.ingest.totals.datagrams, samples: ctx.ingest.totals.samples, notAllowed: ctx.ingest.totals.notAllowed, errors: Object.fromEntries(ctx.ingest.totals.errors) },
       exporters: ctx.registry.all().map((e) => exporterView(e, ctx.templates.countFor(e.address))),
       speakers: ctx.speakers.status(),
@@ -285,6 +286,7 @@ export function registerNativeRoutes(fastify: FastifyInstance, ctx: ApiContext):
   app.get('/api/v1/exporters', { schema: { ...tags('ingest'), summary: 'Exporters with statistics, templates and sampling; listeners with kernel drops' } }, async () => ({
     exporters: ctx.registry.all().map((e) => exporterView(e, ctx.templates.countFor(e.address))),
     listeners: ctx.listener.status(),
+    packetCaptures: ctx.packetCapture.status(),
     totals: { datagrams: ctx.ingest.totals.datagrams, bytes: ctx.ingest.totals.bytes, samples: ctx.ingest.totals.samples, notAllowed: ctx.ingest.totals.notAllowed, internalErrors: ctx.ingest.totals.internalErrors, errors: Object.fromEntries(ctx.ingest.totals.errors) },
   }));
 

@@ -9,6 +9,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CATEGORY_NAMES, DIRECTION_NAMES } from '../traffic/layout.js';
+import type { InterfaceCaptureStatus } from '../capture-live/index.js';
 import type { RecorderStats } from '../flow/recorder.js';
 import type { AttackType } from '../detection/attack.js';
 import { REFUSAL_REASONS } from '../mitigation/safety.js';
@@ -97,6 +98,9 @@ class Scrape {
   recorder(): RecorderStats | null {
     return this.read('recorder', () => this.sources.recorder?.() ?? null);
   }
+  packetCaptures(): readonly InterfaceCaptureStatus[] | null {
+    return this.read('packet_capture', () => this.sources.packetCaptures?.() ?? []);
+  }
   udpReceiveBufferErrors(): number | null {
     const fn = this.sources.udpReceiveBufferErrors;
     if (!fn) return null;
@@ -129,6 +133,7 @@ export class Metrics {
     this.defineSpeakers();
     this.defineNotify();
     this.defineRecorder();
+    this.definePacketCapture();
     // Registered last: families render in registration order, so this one is read after every
     // collect() of the same scrape has run and already counts that scrape's failures.
     this.sourceErrors = new Counter({
@@ -439,6 +444,33 @@ export class Metrics {
         if (r) emit({}, r[field]);
       });
     }
+  }
+
+  private definePacketCapture(): void {
+    const label = (c: InterfaceCaptureStatus) => ({ interface: c.netns ? `${c.netns}/${c.interface}` : c.interface });
+    this.gauge('breakwater_packet_capture_up', 'Live packet capture (collectors.packet_capture) running: 1, else 0 (starting, restarting, stopped).', ['interface'], (s, emit) => {
+      for (const c of s.packetCaptures() ?? []) emit(label(c), c.state === 'running' ? 1 : 0);
+    });
+    this.gauge('breakwater_packet_capture_sampling_rate', 'The 1-in-N packet sampling of a live capture.', ['interface'], (s, emit) => {
+      for (const c of s.packetCaptures() ?? []) emit(label(c), c.sampling);
+    });
+    const counters: Array<[keyof InterfaceCaptureStatus, string, string]> = [
+      ['packets', 'breakwater_packet_capture_packets_total', 'Packets read from the capture (passed the filter, not dropped by the kernel).'],
+      ['bytes', 'breakwater_packet_capture_bytes_total', 'Wire bytes of those packets.'],
+      ['selected', 'breakwater_packet_capture_selected_total', 'Packets selected by the 1-in-N sampling.'],
+      ['samples', 'breakwater_packet_capture_samples_total', 'Flow samples made from selected packets (IP packets).'],
+      ['framingErrors', 'breakwater_packet_capture_framing_errors_total', 'Capture streams whose pcap framing was lost (each restarted the capture).'],
+      ['restarts', 'breakwater_packet_capture_restarts_total', 'Capture processes restarted.'],
+      ['internalErrors', 'breakwater_packet_capture_internal_errors_total', 'Packets lost to an exception in accounting (a bug).'],
+    ];
+    for (const [field, name, help] of counters) {
+      this.counter(name, help, ['interface'], (s, emit) => {
+        for (const c of s.packetCaptures() ?? []) emit(label(c), c[field] as number);
+      });
+    }
+    this.counter('breakwater_packet_capture_kernel_drops_total', 'Packets the kernel dropped because the capture buffer was full, as tcpdump reports them (absent before its first report).', ['interface'], (s, emit) => {
+      for (const c of s.packetCaptures() ?? []) if (c.kernelDrops !== null) emit(label(c), c.kernelDrops);
+    });
   }
 
   private defineNotify(): void {

@@ -7,6 +7,7 @@
  */
 import type { ListenerStatus } from '../flow/listener.js';
 import type { RecorderStats } from '../flow/recorder.js';
+import type { InterfaceCaptureStatus } from '../capture-live/index.js';
 import type { TemplateCacheStats } from '../flow/templates/template-cache.js';
 import type { TrafficStats, RateSet } from '../traffic/traffic-counter.js';
 import type { DirectionName } from '../traffic/layout.js';
@@ -118,6 +119,8 @@ export interface MetricsSources {
   udpReceiveBufferErrors?(): number | null;
   /** The telemetry recorder (collectors.record); null when recording is off. Optional. */
   recorder?(): RecorderStats | null;
+  /** Live packet captures (collectors.packet_capture). Optional. */
+  packetCaptures?(): readonly InterfaceCaptureStatus[];
 }
 
 // ---- what metricsSourcesOf needs from the daemon (structural: the Daemon class fits as is) ----
@@ -160,6 +163,7 @@ export interface MetricsComponents {
   speakers: { status(): SpeakerStatus[] };
   notifier: { stats(): { scripts: ScriptRunnerStats; webhooks: WebhookStats[] } };
   recorder?: { readonly stats: RecorderStats } | null;
+  packetCapture?: { status(): InterfaceCaptureStatus[] } | null;
 }
 
 /** The exporter-wide sampling rate and where it comes from (per-sampler rates: the largest). */
@@ -251,5 +255,6 @@ export function metricsSourcesOf(d: MetricsComponents): MetricsSources {
     },
     udpReceiveBufferErrors: readUdpRcvbufErrors,
     recorder: () => d.recorder?.stats ?? null,
+    packetCaptures: () => d.packetCapture?.status() ?? [],
   };
 }

@@ -81,7 +81,7 @@ export class ReplayInputError extends Error {
 export function replayConfig(config: Config): Config {
   const c = structuredClone(config);
   c.state = { ...c.state, path: ':memory:' };
-  c.collectors = { ...c.collectors, listeners: [], log_interval_seconds: 0, record: { ...c.collectors.record, enabled: false } };
+  c.collectors = { ...c.collectors, listeners: [], log_interval_seconds: 0, record: { ...c.collectors.record, enabled: false }, packet_capture: [] };
   c.mitigation = { ...c.mitigation, enabled: true, dry_run: true };
   c.notify = { ...c.notify, script: { ...c.notify.script, path: null, unban_path: null }, webhooks: [] };
   c.bgp = { ...c.bgp, speakers: [] };
