@@ -705,7 +705,7 @@ class Importer {
       this.warnings.push(`prometheus was on (${host}:${port}): point the scrape target at Breakwater's API listener, path /metrics (default 127.0.0.1:10007); metric names differ`);
     }
     if (this.peek('enable_api')?.value === 'on') {
-      this.warnings.push("enable_api was on: FastNetMon's gRPC API (fastnetmon_api_client, 127.0.0.1:50052) does not exist in Breakwater; use `breakwater ban|unban` or the REST API");
+      this.warnings.push("enable_api was on: FastNetMon's gRPC API (fastnetmon_api_client, 127.0.0.1:50052) does not exist in Breakwater; use `breakwater mitigations ban|unban` or the REST API");
     }
 
     // What is left: skipped with a reason, or unknown.
