@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './context.js';
 import { HttpError } from './server.js';
+import { durationSeconds, flowspecActionSchema, flowspecBodySchema, flowspecMatchSchema, PROTOCOL_NUMBERS } from './flowspec-schema.js';
 import { attackDetail, attackSummary, exporterView, hostSecondView, iso, mitigationView } from './views.js';
 import { canonicalIp, hostHistory, hostLastSecond, isAllowListed, networkOf } from './host-data.js';
 import { redactConfig } from './redact.js';
@@ -20,31 +21,6 @@ import type { MetricName } from '../traffic/layout.js';
 
 const ipParam = z.object({ ip: z.string().min(1).max(64) });
 const idParam = z.object({ id: z.string().min(1).max(64) });
-const durationSeconds = z.number().int().min(0).max(10 * 365 * 86400).nullable().optional()
-  .describe('Seconds until automatic withdrawal; 0 or null: never; absent: the ban time of the policy');
-
-const numericMatch = z.union([z.number().int().min(0).max(65535), z.object({ min: z.number().int().min(0).max(65535).optional(), max: z.number().int().min(0).max(65535).optional() }).strict()]);
-const PROTOCOL_NUMBERS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, gre: 47, esp: 50, icmpv6: 58, sctp: 132 };
-export const flowspecMatchSchema = z
-  .object({
-    destination: z.string().min(1).describe('Destination prefix (a host /32 or /128, or a prefix inside the monitored networks)'),
-    source: z.string().min(1).optional(),
-    protocols: z.array(z.union([z.number().int().min(0).max(255), z.enum(Object.keys(PROTOCOL_NUMBERS) as [string, ...string[]])])).max(16).optional(),
-    sourcePorts: z.array(numericMatch).max(32).optional(),
-    destinationPorts: z.array(numericMatch).max(32).optional(),
-    tcpFlags: z.partialRecord(z.enum(['fin', 'syn', 'rst', 'push', 'ack', 'urg', 'ece', 'cwr']), z.boolean()).optional(),
-    packetLength: z.array(numericMatch).max(32).optional(),
-    fragment: z.array(z.enum(['dont-fragment', 'is-fragment', 'first-fragment', 'last-fragment'])).max(4).optional(),
-    icmpType: z.number().int().min(0).max(255).optional(),
-    icmpCode: z.number().int().min(0).max(255).optional(),
-  })
-  .strict();
-export const flowspecActionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('discard') }).strict(),
-  z.object({ type: z.literal('rate-limit'), mbps: z.number().positive().max(8_000_000).describe('Mbit/s (10^6 bit/s)') }).strict(),
-  z.object({ type: z.literal('redirect'), routeTarget: z.string().regex(/^\d{1,5}:\d{1,10}$/, 'route target must be ASN:NN') }).strict(),
-  z.object({ type: z.literal('mark'), dscp: z.number().int().min(0).max(63) }).strict(),
-]);
 
 export function toFlowspecRoute(match: z.infer<typeof flowspecMatchSchema>, action: z.infer<typeof flowspecActionSchema>, communities?: string[]): FlowspecRoute {
   const family = match.destination.includes(':') ? 6 : 4;
@@ -253,7 +229,7 @@ export function registerNativeRoutes(fastify: FastifyInstance, ctx: ApiContext):
       schema: {
         ...tags('mitigations'),
         summary: 'Manual FlowSpec rule (validated and safety-checked like automatic ones)',
-        body: z.object({ match: flowspecMatchSchema, action: flowspecActionSchema, communities: z.array(z.string().max(32)).max(16).optional(), duration_seconds: durationSeconds, reason: z.string().max(500).optional() }).strict(),
+        body: flowspecBodySchema,
       },
     },
     async (req, reply) => {

@@ -1,38 +1,18 @@
 /**
- * The dashboard validates manual FlowSpec rules with a copy of the API's schemas
- * (web/src/flowspec-schema.ts; the browser bundle cannot import the server module). This test
- * fails when the copy drifts from src/api/routes-native.ts: the schemas must describe the same
- * JSON Schema, and give the same verdicts and messages on a set of bodies.
+ * The dashboard validates manual FlowSpec rules with the API's own schemas: web/src/flowspec-schema.ts
+ * re-exports src/api/flowspec-schema.ts (zod only, bundled for the browser), the module the API's
+ * route validates with. These tests pin that and the wording of the problems the form shows.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
-import { flowspecActionSchema as apiAction, flowspecMatchSchema as apiMatch } from '../../src/api/routes-native.js';
-import { flowspecActionSchema, flowspecBodyProblems, flowspecBodySchema, flowspecMatchSchema } from '../../web/src/flowspec-schema.js';
+import * as api from '../../src/api/flowspec-schema.js';
+import { flowspecBodyProblems, flowspecBodySchema } from '../../web/src/flowspec-schema.js';
+import * as web from '../../web/src/flowspec-schema.js';
 
-test('the dashboard\'s FlowSpec schemas are the API\'s', () => {
-  assert.deepEqual(z.toJSONSchema(flowspecMatchSchema), z.toJSONSchema(apiMatch));
-  assert.deepEqual(z.toJSONSchema(flowspecActionSchema), z.toJSONSchema(apiAction));
-  const matches: unknown[] = [
-    { destination: '192.0.2.30/32' },
-    { destination: '' },
-    { destination: '192.0.2.30/32', protocols: ['udp', 6, 'bananas'] },
-    { destination: '192.0.2.30/32', destinationPorts: [53, { min: 1024, max: 65535 }, 70000, { min: -1 }] },
-    { destination: '192.0.2.30/32', tcpFlags: { syn: true, ack: false, xmas: true } },
-    { destination: '192.0.2.30/32', fragment: ['is-fragment', 'maybe'] },
-    { destination: '192.0.2.30/32', icmpType: 256, icmpCode: 1.5 },
-    { destination: '192.0.2.30/32', vlan: 10 },
-  ];
-  for (const m of matches) {
-    const a = apiMatch.safeParse(m);
-    const b = flowspecMatchSchema.safeParse(m);
-    assert.equal(b.success, a.success, JSON.stringify(m));
-    assert.deepEqual(b.error?.issues.map((i) => i.message), a.error?.issues.map((i) => i.message), JSON.stringify(m));
-  }
-  const actions: unknown[] = [{ type: 'discard' }, { type: 'rate-limit', mbps: 0 }, { type: 'rate-limit', mbps: 10 }, { type: 'redirect', routeTarget: '65000' }, { type: 'mark', dscp: 64 }, { type: 'teleport' }];
-  for (const x of actions) {
-    assert.equal(flowspecActionSchema.safeParse(x).success, apiAction.safeParse(x).success, JSON.stringify(x));
-  }
+test("the dashboard's FlowSpec schemas are the API's own objects", () => {
+  assert.equal(web.flowspecMatchSchema, api.flowspecMatchSchema);
+  assert.equal(web.flowspecActionSchema, api.flowspecActionSchema);
+  assert.equal(web.flowspecBodySchema, api.flowspecBodySchema);
 });
 
 test('request bodies: problems in the daemon\'s wording, the body-level fields as the route defines them', () => {
