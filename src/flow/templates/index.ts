@@ -2,8 +2,9 @@
  * Templates for NetFlow v9 (RFC 3954) and IPFIX (RFC 7011): this module owns the bounded,
  * persistable cache of templates keyed by (exporter, protocol, source id / observation domain,
  * template id), the compilation of each template into a decoding plan (typed arrays of offsets,
- * lengths and field kinds, built once per definition), and the record decoder that runs those
- * plans over data sets to fill FlowSamples and learn sampling rates from options data. The
+ * lengths and field kinds, built once per definition, plus a table by kind for straight-line
+ * decoding of fixed-length templates), and the record decoder that runs those plans over data
+ * sets to fill FlowSamples and learn sampling rates from options data. The
  * protocol decoders (netflow/, ipfix/) only parse headers and set framing and call into here.
  */
 export {
