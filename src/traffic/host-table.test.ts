@@ -80,3 +80,46 @@ test('per-slot memory is reported', () => {
   const b = t.bytesPerSlot();
   assert.ok(b > 200 && b < 300, `${b}`);
 });
+
+test('the index grows with the host count; lookups agree with a Map across growth, removal and eviction', () => {
+  const t = new HostTable(20_000, 7);
+  assert.ok(t.indexSize <= 4096, `starts small: ${t.indexSize}`);
+  const ref = new Map<string, number>();
+  const keyOf = (v: number, a: number) => `${v}:${a}`;
+  let rnd = 99;
+  const next = () => (rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0);
+  let lastSize = t.indexSize;
+  for (let i = 0; i < 60_000; i++) {
+    const a = next() % 40_000;
+    const v6 = a % 5 === 0;
+    const found = v6 ? t.findV6(0x20010db8, 0, 0, a) : t.findV4(a);
+    assert.equal(found, ref.get(keyOf(v6 ? 6 : 4, a)) ?? -1);
+    if (found >= 0 && next() % 4 === 0) {
+      t.remove(found);
+      ref.delete(keyOf(v6 ? 6 : 4, a));
+    } else if (found < 0 && t.count < t.capacity) {
+      const slot = v6 ? t.acquireV6(0x20010db8, 0, 0, a, 1) : t.acquireV4(a, 1);
+      ref.set(keyOf(v6 ? 6 : 4, a), slot);
+    }
+    assert.ok(t.count * 2 <= t.indexSize, 'at most half full');
+    assert.ok(t.indexSize >= lastSize, 'never shrinks');
+    lastSize = t.indexSize;
+  }
+  assert.ok(t.indexSize > 4096 && t.indexSize <= 65_536, `${t.indexSize}`);
+  for (const [k, slot] of ref) {
+    const [v, a] = k.split(':').map(Number);
+    assert.equal(v === 6 ? t.findV6(0x20010db8, 0, 0, a!) : t.findV4(a!), slot);
+  }
+
+  // Full table: new hosts evict old ones; the index stops at twice the capacity.
+  const small = new HostTable(3000, 3);
+  const live = new Map<number, number>();
+  small.onEvict = (slot) => {
+    for (const [a, s] of live) if (s === slot) live.delete(a);
+  };
+  for (let a = 0; a < 9000; a++) live.set(a, small.acquireV4(a, a));
+  assert.equal(small.count, 3000);
+  assert.equal(small.indexSize, 8192);
+  assert.equal(live.size, 3000);
+  for (const [a, slot] of live) assert.equal(small.findV4(a), slot);
+});

@@ -123,8 +123,8 @@ export class SampleRingPool {
     return id * this.size + i;
   }
 
-  /** Copies entry `e` of `src` (a pool of the same layout) to the end of ring `id`. */
-  copyFrom(src: SampleRingPool, e: number, id: number): void {
+  /** Copies entry `e` of `src` (a pool or recent ring: the same layout) to the end of ring `id`. */
+  copyFrom(src: { readonly words: Uint32Array }, e: number, id: number): void {
     const d = this.advance(id) * ENTRY_WORDS;
     const from = e * ENTRY_WORDS;
     for (let i = 0; i < ENTRY_WORDS; i++) this.words[d + i] = src.words[from + i];
@@ -137,36 +137,7 @@ export class SampleRingPool {
    */
   push(id: number, tick: number, dir: number, s: FlowSample, rate: number): number {
     const e = this.advance(id);
-    const w = this.words;
-    const b = e * ENTRY_WORDS;
-    const v = s.ipVersion;
-    if (v === 4) {
-      w[b] = dir === 0 ? s.srcV4 : s.dstV4;
-      w[b + 1] = 0;
-      w[b + 2] = 0;
-      w[b + 3] = 0;
-    } else {
-      const a = dir === 0 ? s.srcAddr : s.dstAddr;
-      w[b] = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
-      w[b + 1] = (a[4] << 24) | (a[5] << 16) | (a[6] << 8) | a[7];
-      w[b + 2] = (a[8] << 24) | (a[9] << 16) | (a[10] << 8) | a[11];
-      w[b + 3] = (a[12] << 24) | (a[13] << 16) | (a[14] << 8) | a[15];
-    }
-    w[b + W_PORTS] = (s.srcPort & 0xffff) | ((s.dstPort & 0xffff) << 16);
-    const frag =
-      (s.isFragment ? FRAG_IS_FRAGMENT : 0) | (s.fragmentOffset > 0 ? FRAG_NON_FIRST : 0) | (s.moreFragments ? FRAG_MORE : 0) | (s.dontFragment ? FRAG_DONT : 0);
-    w[b + W_PROTO] = (s.protocol & 255) | ((s.tcpFlags & 255) << 8) | (frag << 16) | ((s.ttl & 255) << 24);
-    // RFC 8955 type 10 matches the IP total length: prefer the sampled header's own length, else
-    // the average packet size of the record.
-    let len = s.ipLength > 0 ? s.ipLength : s.packets > 0 ? (s.bytes / s.packets + 0.5) | 0 : 0;
-    if (len > 65535) len = 65535;
-    w[b + W_LEN] = len | (dir << 16) | (v << 24);
-    w[b + W_TICK] = tick;
-    const p = s.packets > 0 ? s.packets : 1;
-    const f = this.floats;
-    f[b + W_WEIGHT] = p * rate;
-    f[b + W_RATE] = rate;
-    f[b + W_PACKETS] = p;
+    writeEntry(this.words, this.floats, e * ENTRY_WORDS, tick, dir, s, rate);
     return e;
   }
 
@@ -219,5 +190,94 @@ export class SampleRingPool {
   }
   setTag(e: number, v: number): void {
     this.words[e * ENTRY_WORDS + W_TAG] = v;
+  }
+}
+
+/**
+ * Writes a sample as the entry at word `b`. `dir` is the host's direction (0 incoming, 1
+ * outgoing); the remote address is the source for incoming traffic and the destination for
+ * outgoing.
+ */
+function writeEntry(w: Uint32Array, f: Float32Array, b: number, tick: number, dir: number, s: FlowSample, rate: number): void {
+  const v = s.ipVersion;
+  if (v === 4) {
+    w[b] = dir === 0 ? s.srcV4 : s.dstV4;
+    w[b + 1] = 0;
+    w[b + 2] = 0;
+    w[b + 3] = 0;
+  } else {
+    const a = dir === 0 ? s.srcAddr : s.dstAddr;
+    w[b] = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+    w[b + 1] = (a[4] << 24) | (a[5] << 16) | (a[6] << 8) | a[7];
+    w[b + 2] = (a[8] << 24) | (a[9] << 16) | (a[10] << 8) | a[11];
+    w[b + 3] = (a[12] << 24) | (a[13] << 16) | (a[14] << 8) | a[15];
+  }
+  w[b + W_PORTS] = (s.srcPort & 0xffff) | ((s.dstPort & 0xffff) << 16);
+  const frag =
+    (s.isFragment ? FRAG_IS_FRAGMENT : 0) | (s.fragmentOffset > 0 ? FRAG_NON_FIRST : 0) | (s.moreFragments ? FRAG_MORE : 0) | (s.dontFragment ? FRAG_DONT : 0);
+  w[b + W_PROTO] = (s.protocol & 255) | ((s.tcpFlags & 255) << 8) | (frag << 16) | ((s.ttl & 255) << 24);
+  // RFC 8955 type 10 matches the IP total length: prefer the sampled header's own length, else
+  // the average packet size of the record.
+  let len = s.ipLength > 0 ? s.ipLength : s.packets > 0 ? (s.bytes / s.packets + 0.5) | 0 : 0;
+  if (len > 65535) len = 65535;
+  w[b + W_LEN] = len | (dir << 16) | (v << 24);
+  w[b + W_TICK] = tick;
+  const p = s.packets > 0 ? s.packets : 1;
+  f[b + W_WEIGHT] = p * rate;
+  f[b + W_RATE] = rate;
+  f[b + W_PACKETS] = p;
+}
+
+/**
+ * The traffic counter's shared ring of recent samples of unwatched hosts: one ring in the entry
+ * layout of SampleRingPool (a capture ring copies entries straight over), written for every such
+ * sample. A class of its own rather than a one-ring pool because it is on the per-sample path:
+ * the cursor and counts are plain fields instead of the pool's per-ring typed arrays, and the
+ * tag is written with the entry.
+ */
+export class RecentSampleRing {
+  readonly size: number;
+  /** The entries: ENTRY_WORDS words each; W_TAG holds what the owner passes to `push`. */
+  readonly words: Uint32Array;
+  private readonly floats: Float32Array;
+  /** Next write position. */
+  private cursor = 0;
+  /** Entries holding samples (<= size). */
+  filled = 0;
+  /** Samples ever written (statistics). */
+  written = 0;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 1 || size > MAX_RECENT_SAMPLES) throw new RangeError(`recent sample ring size must be 1..${MAX_RECENT_SAMPLES}`);
+    this.size = size;
+    this.words = new Uint32Array(size * ENTRY_WORDS);
+    this.floats = new Float32Array(this.words.buffer);
+  }
+
+  allocatedBytes(): number {
+    return this.words.byteLength;
+  }
+
+  /** Appends a sample with its tag (overwriting the oldest when full); returns its entry index. */
+  push(tick: number, dir: number, s: FlowSample, rate: number, tag: number): number {
+    const i = this.cursor;
+    this.cursor = i + 1 === this.size ? 0 : i + 1;
+    if (this.filled < this.size) this.filled++;
+    this.written++;
+    const b = i * ENTRY_WORDS;
+    writeEntry(this.words, this.floats, b, tick, dir, s, rate);
+    this.words[b + W_TAG] = tag;
+    return i;
+  }
+
+  /** Entry index of the k-th oldest sample held (0 <= k < filled). */
+  entry(k: number): number {
+    let i = this.filled === this.size ? this.cursor + k : k;
+    if (i >= this.size) i -= this.size;
+    return i;
+  }
+
+  tag(e: number): number {
+    return this.words[e * ENTRY_WORDS + W_TAG];
   }
 }

@@ -32,7 +32,7 @@ import {
   type CategoryName,
 } from './layout.js';
 import type { NetworkSets } from './networks.js';
-import { ENTRY_WORDS, SampleRingPool, W_TAG } from './sample-ring.js';
+import { RecentSampleRing, SampleRingPool } from './sample-ring.js';
 import { META_CREDIT_TOTALS, META_HOST_DIR_SHIFT, META_TOTALS_DIR_SHIFT, META_V6, SpreadQueue } from './spread-queue.js';
 
 /** Receives every active host once per tick, before its per-second counters are cleared. */
@@ -107,7 +107,7 @@ export class TrafficCounter implements SampleSink {
    * the host slot and the low 6 bits of the slot's generation, so samples of a previous tenant
    * of a reused slot are not handed to the new one.
    */
-  readonly recent: SampleRingPool | null;
+  readonly recent: RecentSampleRing | null;
   readonly spread: SpreadQueue;
   /** Per-second history of the hosts the operator surface follows (bounded; see host-history.ts). */
   readonly history: HostHistory;
@@ -160,8 +160,7 @@ export class TrafficCounter implements SampleSink {
     this.flowSeed = mix32(((seed ?? (Math.random() * 0x100000000) >>> 0) ^ 0x5bd1e995) >>> 0);
     this.capture = new SampleRingPool(config.capture.hosts, config.capture.samples);
     const n = config.capture.recent_samples;
-    this.recent = n > 0 && config.capture.hosts > 0 ? new SampleRingPool(1, n) : null;
-    if (this.recent) this.recent.alloc(-1, 0);
+    this.recent = n > 0 && config.capture.hosts > 0 ? new RecentSampleRing(n) : null;
     this.spread = new SpreadQueue(config.spreading.max_pending);
     const nn = deps.networks.networkCount;
     this.netAcc = new Float64Array(Math.max(1, nn) * 2 * TOTAL_STRIDE);
@@ -360,8 +359,7 @@ export class TrafficCounter implements SampleSink {
       this.capture.push(ring - 1, tick, dir, s, rate);
       this.stats.captured++;
     } else if (this.recent !== null) {
-      const e = this.recent.push(0, tick, dir, s, rate);
-      this.recent.words[e * ENTRY_WORDS + W_TAG] = (slot | ((table.generation[slot] & 63) << 26)) >>> 0;
+      this.recent.push(tick, dir, s, rate, (slot | ((table.generation[slot] & 63) << 26)) >>> 0);
     }
     return slot;
   }
@@ -533,12 +531,12 @@ export class TrafficCounter implements SampleSink {
   private backfill(slot: number, id: number): void {
     const r = this.recent;
     if (r === null) return;
-    const count = r.filled[0];
+    const count = r.filled;
     const tag = (slot | ((this.table.generation[slot] & 63) << 26)) >>> 0;
     let copied = 0;
     for (let k = 0; k < count; k++) {
-      const e = r.entry(0, k);
-      if (r.words[e * ENTRY_WORDS + W_TAG] === tag) {
+      const e = r.entry(k);
+      if (r.tag(e) === tag) {
         this.capture.copyFrom(r, e, id);
         copied++;
       }
