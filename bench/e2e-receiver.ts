@@ -14,6 +14,9 @@
  *   dataset's networks (10.0.0.0/8, 2001:db8::/32) and the detector ticking every second, with
  *   thresholds out of reach (steady state, no attacks). What a production collector does per
  *   datagram in peacetime.
+ * - `daemon-storm`: `daemon-full` with the default thresholds: the replayed load makes thousands
+ *   of hosts attacks at once (carpet bombing), with their fingerprints, mitigation decisions
+ *   (no BGP speaker: decided and recorded) and SQLite writes on the same event loop.
  * - `decode-worker`: the prototype in bench/worker-ingest.ts: the main thread receives and
  *   copies into a shared ring, a worker thread decodes.
  * - `recv-only`: a bare dgram socket that only counts datagrams: the ceiling of what Node's
@@ -32,8 +35,8 @@ import { CountingSink } from '../src/flow/sample-record.js';
 import { readSocketDrops } from '../src/flow/socket-drops.js';
 import { DecodeWorkerCollector } from './worker-ingest.js';
 
-export type ReceiverDesign = 'daemon' | 'daemon-full' | 'decode-worker' | 'recv-only';
-export const RECEIVER_DESIGNS: readonly ReceiverDesign[] = ['daemon', 'daemon-full', 'decode-worker', 'recv-only'];
+export type ReceiverDesign = 'daemon' | 'daemon-full' | 'daemon-storm' | 'decode-worker' | 'recv-only';
+export const RECEIVER_DESIGNS: readonly ReceiverDesign[] = ['daemon', 'daemon-full', 'daemon-storm', 'decode-worker', 'recv-only'];
 
 export interface ReceiverStats {
   /** Datagrams the collector took off its sockets. */
@@ -96,7 +99,8 @@ function withCpu(s: Omit<ReceiverStats, 'cpuSeconds' | 'mainThreadCpuSeconds' | 
   return { ...s, cpuSeconds: cpuSeconds(), mainThreadCpuSeconds: t.main, busiestOtherThreadCpuSeconds: t.other };
 }
 
-async function startDaemon(receiveBuffer: number, full = false): Promise<Receiver> {
+async function startDaemon(receiveBuffer: number, mode: 'ingest' | 'full' | 'storm' = 'ingest'): Promise<Receiver> {
+  const full = mode !== 'ingest';
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-'));
   const config = configSchema.parse({
     logging: { level: 'warn' },
@@ -117,7 +121,7 @@ async function startDaemon(receiveBuffer: number, full = false): Promise<Receive
     ...(full
       ? {
           traffic: { networks: ['10.0.0.0/8', '2001:db8::/32'] },
-          detection: { thresholds: { incoming: { pps: 1e12, mbps: 1e12 }, outgoing: { pps: 1e12, mbps: 1e12 } } },
+          ...(mode === 'full' ? { detection: { thresholds: { incoming: { pps: 1e12, mbps: 1e12 }, outgoing: { pps: 1e12, mbps: 1e12 } } } } : {}),
         }
       : {}),
   });
@@ -215,7 +219,7 @@ async function main(): Promise<void> {
   const design = arg('design', 'daemon') as ReceiverDesign;
   if (!RECEIVER_DESIGNS.includes(design)) throw new Error(`unknown design ${design} (${RECEIVER_DESIGNS.join(', ')})`);
   const receiveBuffer = Number(arg('receive-buffer', String(32 * 1024 * 1024)));
-  const r = design === 'daemon' ? await startDaemon(receiveBuffer) : design === 'daemon-full' ? await startDaemon(receiveBuffer, true) : design === 'decode-worker' ? await startDecodeWorker(receiveBuffer) : await startRecvOnly(receiveBuffer);
+  const r = design === 'daemon' ? await startDaemon(receiveBuffer) : design === 'daemon-full' ? await startDaemon(receiveBuffer, 'full') : design === 'daemon-storm' ? await startDaemon(receiveBuffer, 'storm') : design === 'decode-worker' ? await startDecodeWorker(receiveBuffer) : await startRecvOnly(receiveBuffer);
   process.on('message', (m: { type?: string }) => {
     if (m.type === 'stats') {
       process.send!({ type: 'stats', ...r.stats() });
