@@ -3,18 +3,13 @@
  * real exporter would send, with the times it would send them), and a live daemon run over real
  * UDP with the recorder attached, time driven by the test as in test/scenarios/harness.ts.
  */
-import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { encodePcap, ipUdpPacket, linkFrame, LinkType, type PcapRecord } from '../../src/capture/index.js';
-import { parseConfig } from '../../src/config/load.js';
-import { Daemon } from '../../src/daemon.js';
-import { RecordingAttackSink, type Attack } from '../../src/detection/index.js';
-import { DatagramRecorder } from '../../src/flow/recorder.js';
-import { silentLogger } from '../../src/log.js';
+import type { Attack } from '../../src/detection/index.js';
 import { SimulatedExporter, type FlowgenProtocol, type TrafficDescription } from '../../tools/flowgen/index.js';
+import { runScenario } from '../scenarios/harness.js';
 
 export const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -86,67 +81,14 @@ export interface LiveResult {
 }
 
 /**
- * The live daemon over loopback UDP with the recorder attached to its listeners: each virtual
- * second's datagrams are sent in 100 ms steps, the test waits until the daemon has them all,
- * then ticks at the second's end.
+ * The live daemon over loopback UDP (test/scenarios/harness.ts: each virtual second's datagrams
+ * sent in 100 ms steps, ticked at the second's end) with collectors.record writing what its
+ * listeners receive into `dir`/capture.
  */
 export async function runLiveRecorded(sources: SimSource[], seconds: number, dir: string, configYaml = REPLAY_CONFIG_YAML): Promise<LiveResult> {
-  let clock = T0;
-  const attacks = new RecordingAttackSink();
-  const config = parseConfig(`${configYaml}
-state: { path: ${join(dir, 'state.db')} }
-api: { enabled: false }
-collectors:
-  listeners:
-    - { protocol: sflow, address: 127.0.0.1, port: 0 }
-    - { protocol: netflow, address: 127.0.0.1, port: 0 }
-  receive_buffer: 8388608
-  log_interval_seconds: 0
-  record: { enabled: true, directory: ${join(dir, 'capture')}, max_file_bytes: 67108864, max_files: 10 }
-`);
-  const daemon = new Daemon(config, { logger: silentLogger(), now: () => clock, autoTick: false, attackSink: attacks });
-  const recorder = new DatagramRecorder(config.collectors.record, { logger: silentLogger() });
-  daemon.listener.setDatagramTap(recorder);
-  const socket = dgram.createSocket('udp4');
-  const started: LiveResult['started'] = [];
-  const ended: LiveResult['ended'] = [];
-  let counts: { datagrams: number; samples: number };
-  try {
-    await recorder.start();
-    await daemon.start();
-    await new Promise<void>((res) => socket.bind(0, '127.0.0.1', () => res()));
-    const [sflowPort, netflowPort] = daemon.listener.ports();
-    const ex = sources.map((s) => ({ s, e: new SimulatedExporter(s.protocol, s.description, { startMs: T0 }) }));
-    let sent = 0;
-    for (let sec = 0; sec < seconds; sec++) {
-      for (let step = 0; step < 10; step++) {
-        clock = T0 + sec * 1000 + step * 100;
-        for (const { s, e } of ex) {
-          const dgs = e.step(100);
-          if (s.activeSeconds && (sec < s.activeSeconds[0] || sec >= s.activeSeconds[1])) continue;
-          const port = s.protocol === 'sflow' ? sflowPort : netflowPort;
-          for (const d of dgs) {
-            await new Promise<void>((res, rej) => socket.send(d, port, '127.0.0.1', (err) => (err ? rej(err) : res())));
-            sent++;
-          }
-        }
-        const deadline = Date.now() + 5000;
-        while (daemon.ingest.totals.datagrams < sent && Date.now() < deadline) await sleep(2);
-        if (daemon.ingest.totals.datagrams < sent) throw new Error(`daemon received ${daemon.ingest.totals.datagrams} of ${sent} datagrams`);
-      }
-      clock = T0 + (sec + 1) * 1000;
-      daemon.tick(clock);
-      for (const a of attacks.of('started').slice(started.length)) started.push({ second: sec + 1, attack: a });
-      for (const a of attacks.of('ended').slice(ended.length)) ended.push({ second: sec + 1, attack: a });
-    }
-    counts = { datagrams: daemon.ingest.totals.datagrams, samples: daemon.ingest.totals.samples };
-  } finally {
-    socket.close();
-    await daemon.stop();
-    await recorder.stop();
-  }
-  // After stop: the recorder has written its last buffer and closed its file.
-  return { started, ended, files: recorder.listFiles(), ...counts };
+  const r = await runScenario(sources, seconds, configYaml, { stateDir: dir, t0: T0, recordDirectory: join(dir, 'capture') });
+  // runScenario has stopped the daemon: the recorder has written its last buffer and closed its file.
+  return { started: r.started, ended: r.ended, files: r.daemon.recorder!.listFiles(), datagrams: r.daemon.ingest.totals.datagrams, samples: r.daemon.ingest.totals.samples };
 }
 
 export function tempDir(prefix = 'bw-replay-'): string {

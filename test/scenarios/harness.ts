@@ -52,6 +52,8 @@ export interface ScenarioOptions {
   afterTick?: (second: number, daemon: Daemon) => Promise<void> | void;
   /** Virtual clock start. */
   t0?: number;
+  /** Record the received datagrams into this directory (collectors.record): replay tests. */
+  recordDirectory?: string;
 }
 
 export async function runScenario(sources: ScenarioSource[], seconds: number, configYaml = BASE_CONFIG, opts: ScenarioOptions = {}): Promise<ScenarioResult> {
@@ -69,6 +71,7 @@ collectors:
     - { protocol: netflow, address: 127.0.0.1, port: 0 }
   receive_buffer: 8388608
   log_interval_seconds: 0
+${opts.recordDirectory ? `  record: { enabled: true, directory: ${opts.recordDirectory} }` : ''}
 `);
   const daemon = new Daemon(config, { logger: silentLogger(), now: () => clock, autoTick: false, attackSink: attacks });
   const socket = dgram.createSocket('udp4');
