@@ -197,7 +197,6 @@ export class Daemon {
       listener: this.listener,
       packetCapture: this.packetCapture,
       ingest: this.ingest,
-      notifier: this.notifier,
       events: this.events,
       totalsHistory: this.totalsHistory,
       reload: this.configPath ? () => this.reload() : null,

@@ -13,7 +13,6 @@ import type { ExporterRegistry } from '../flow/exporter.js';
 import type { TemplateCache } from '../flow/templates/template-cache.js';
 import type { ListenerStatus } from '../flow/listener.js';
 import type { IngestTotals } from '../flow/ingest.js';
-import type { Notifier } from '../notify/notifier.js';
 import type { EventHub } from './events.js';
 import type { InterfaceCaptureStatus } from '../capture-live/index.js';
 import type { TotalsHistory } from './totals-history.js';
@@ -40,7 +39,6 @@ export interface ApiContext {
   listener: { status(): ListenerStatus[] };
   packetCapture: { status(): InterfaceCaptureStatus[] };
   ingest: { totals: IngestTotals };
-  notifier: Notifier;
   events: EventHub;
   totalsHistory: TotalsHistory;
   /** Re-reads the config file; null when the daemon was started without one. */

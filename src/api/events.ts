@@ -30,11 +30,10 @@ export class EventHub implements AttackSink, MitigationNotifier {
   private readonly subscribers = new Set<Subscriber>();
   private readonly lastUpdate = new Map<string, number>();
   private seq = 0;
-  /** Events published since start, by type. */
-  readonly counts = { attack: 0, mitigation: 0, totals: 0 };
 
   constructor(private readonly now: () => number) {}
 
+  /** Connected event-stream clients. */
   get subscriberCount(): number {
     return this.subscribers.size;
   }
@@ -47,7 +46,6 @@ export class EventHub implements AttackSink, MitigationNotifier {
   }
 
   publish(type: HubEvent['type'], payload: object): void {
-    this.counts[type]++;
     if (this.subscribers.size === 0) return;
     const e: HubEvent = { type, data: JSON.stringify({ seq: ++this.seq, ...payload }) };
     for (const s of [...this.subscribers]) s(e);

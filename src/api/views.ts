@@ -7,7 +7,6 @@
 import type { Attack } from '../detection/attack.js';
 import type { Mitigation } from '../mitigation/store.js';
 import type { Exporter } from '../flow/exporter.js';
-import type { RateSet } from '../traffic/traffic-counter.js';
 import { CATEGORY_NAMES } from '../traffic/layout.js';
 import { describeRoute } from '../bgp/route.js';
 import type { HostSecond } from '../traffic/host-history.js';
@@ -66,11 +65,6 @@ export function mitigationView(m: Mitigation, nowMs: number) {
     routeText: describeRoute(m.route),
     detail: m.detail,
   };
-}
-
-/** Rates by category: { total: {pps, bps}, tcp: ..., ... }. */
-export function rateSetView(r: RateSet) {
-  return r;
 }
 
 export function exporterView(e: Exporter, templates: number) {
